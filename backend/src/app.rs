@@ -1,0 +1,195 @@
+//! Application assembly: shared state, listeners, serving.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::live::Hub;
+use crate::store::{self, Store};
+use crate::{demo, http, organizations, sessions};
+use anyhow::Context;
+use parley_shared::OrganizationId;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything a request handler may use; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Live fan-out.
+    pub hub: Arc<Hub>,
+    /// The current time.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// SHA-256 (hex) of the admin API's bearer token.
+    pub admin_token_hash: Arc<str>,
+    /// Folder of the built web assets (`widget/…`), if one was found.
+    pub assets_dir: Option<Arc<Path>>,
+}
+
+/// A bound, ready-to-serve Parley: the API listener and, with `demo`, the demo site's.
+pub struct Application {
+    listener: TcpListener,
+    demo: Option<(TcpListener, OrganizationId)>,
+    state: AppState,
+    public_url: String,
+}
+
+/// Reads the admin token from configuration, else from `DATA_DIR/admin-token`, creating
+/// that file (mode 0600) with a fresh random token the first time.
+pub fn admin_token(config: &Config) -> anyhow::Result<String> {
+    if let Some(token) = &config.admin_token {
+        return Ok(token.clone());
+    }
+    let path = config.data_dir.join("admin-token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return Ok(existing.trim().to_owned());
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    let token = sessions::new_token();
+    write_private(&path, &token).with_context(|| format!("writing {}", path.display()))?;
+    Ok(token)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// The configured assets folder, else `./dist`, else the workspace's `dist/` (where
+/// `cargo xtask build-widget` writes), whichever holds `widget/index.html` first.
+fn find_assets_dir(config: &Config) -> Option<PathBuf> {
+    if let Some(dir) = &config.assets_dir {
+        return Some(dir.clone());
+    }
+    [
+        PathBuf::from("dist"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"),
+    ]
+    .into_iter()
+    .find(|dir| dir.join("widget/index.html").is_file())
+}
+
+impl Application {
+    /// Opens the database (migrating it), binds the listeners and prepares the state.
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = store::connect(&config.database_url())
+            .await
+            .context("opening the database")?;
+        let admin_token_hash = sessions::hash_token(&admin_token(&config)?);
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let demo = if config.demo {
+            let org = organizations::ensure_demo(store.as_ref(), clock.as_ref()).await?;
+            let demo_listener = TcpListener::bind(config.demo_bind)
+                .await
+                .with_context(|| format!("binding the demo site on {}", config.demo_bind))?;
+            Some((demo_listener, org.id))
+        } else {
+            None
+        };
+        let assets_dir = find_assets_dir(&config).map(Arc::from);
+        let state = AppState {
+            store,
+            hub: Arc::new(Hub::default()),
+            clock,
+            config: Arc::new(config),
+            admin_token_hash: Arc::from(admin_token_hash),
+            assets_dir,
+        };
+        Ok(Self {
+            listener,
+            demo,
+            state,
+            public_url,
+        })
+    }
+
+    /// The address the API listens on (the real port when bound to port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The URL browsers reach the API and widget at.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The demo site's URL, when serving it.
+    pub fn demo_url(&self) -> Option<String> {
+        let (listener, _) = self.demo.as_ref()?;
+        listener.local_addr().ok().map(|a| format!("http://{a}/"))
+    }
+
+    /// The demo organization, when serving the demo.
+    pub fn demo_organization(&self) -> Option<OrganizationId> {
+        self.demo.as_ref().map(|(_, org)| *org)
+    }
+
+    /// The shared state (tests use it to reach the store and clock).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        if let Some(assets) = &self.state.assets_dir {
+            tracing::info!(dir = %assets.display(), "serving widget assets");
+        } else {
+            tracing::warn!("widget not built: run `cargo xtask build-widget`");
+        }
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+        let demo_task = self.demo.map(|(listener, org)| {
+            let router = demo::router(&self.public_url, org);
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.changed().await;
+                    })
+                    .await
+            })
+        });
+        let router = http::router(self.state);
+        let mut rx = stop_rx;
+        tokio::spawn(async move {
+            shutdown.await;
+            drop(stop_tx);
+        });
+        axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await?;
+        if let Some(task) = demo_task {
+            task.await??;
+        }
+        Ok(())
+    }
+}

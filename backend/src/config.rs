@@ -1,0 +1,99 @@
+//! Run-time configuration: command-line flags with `PARLEY_*` environment fallbacks.
+//! Every setting has a default, so `parley` runs with nothing set.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Settings of `parley serve` (and of the commands that open the database).
+#[derive(Clone, Debug, Args)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://PATH` (default: `./data/parley.db`).
+    #[arg(long, global = true, env = "PARLEY_DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Folder for the default database and the generated admin token.
+    #[arg(long, global = true, env = "PARLEY_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// The URL browsers reach this server at (used in the demo page's script tag);
+    /// default `http://` + the bound address.
+    #[arg(long, global = true, env = "PARLEY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Folder holding the built widget (`widget/index.html`…); default: `./dist`, else the
+    /// workspace's `dist/` (where `cargo xtask build-widget` writes it).
+    #[arg(long, global = true, env = "PARLEY_ASSETS_DIR")]
+    pub assets_dir: Option<PathBuf>,
+
+    /// Contact session lifetime, in seconds (seed 001: 24 h).
+    #[arg(long, global = true, env = "PARLEY_SESSION_TTL_SECS", default_value_t = 24 * 3600)]
+    pub session_ttl_secs: i64,
+
+    /// A session used when it has less than this many seconds left is extended to a full
+    /// lifetime from then (seed 001: 4 h).
+    #[arg(long, global = true, env = "PARLEY_SESSION_REFRESH_SECS", default_value_t = 4 * 3600)]
+    pub session_refresh_secs: i64,
+
+    /// Longest message, in characters.
+    #[arg(long, global = true, env = "PARLEY_MAX_MESSAGE_CHARS", default_value_t = parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS)]
+    pub max_message_chars: usize,
+
+    /// Bearer token of the interim admin API; default: generated once into DATA_DIR/admin-token.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<String>,
+
+    /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
+    #[arg(long, global = true, env = "PARLEY_DEMO")]
+    pub demo: bool,
+
+    /// Address of the demo website; another port, so the widget is embedded cross-origin.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DEMO_BIND",
+        default_value = "127.0.0.1:8081"
+    )]
+    pub demo_bind: SocketAddr,
+}
+
+impl Config {
+    /// The configured database URL, or the default SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("parley.db").display()),
+        }
+    }
+
+    /// Defaults for tests and embedding: everything as with no flags, in `data_dir`.
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: None,
+            data_dir,
+            public_url: None,
+            assets_dir: None,
+            session_ttl_secs: 24 * 3600,
+            session_refresh_secs: 4 * 3600,
+            max_message_chars: parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS,
+            admin_token: None,
+            demo: false,
+            demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}

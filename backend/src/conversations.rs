@@ -1,0 +1,121 @@
+//! Conversations: creation, the owner-only access rule, listing, status changes.
+//!
+//! Access rule (the check seed 001 found missing): a conversation is visible only to the
+//! contact session that started it, inside that session's organization. Any other ID is
+//! answered as "not found", so a caller cannot even learn that it exists.
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::live::Topic;
+use crate::store::{ContactSession, ConversationCursor};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use parley_shared::api::{Conversation, ConversationStatus, Page};
+use parley_shared::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
+use parley_shared::live::ServerFrame;
+use parley_shared::{ConversationId, Timestamp};
+
+/// Clamps a requested page size into `1..=MAX_PAGE_LIMIT` (default `DEFAULT_PAGE_LIMIT`).
+pub fn page_limit(requested: Option<u32>) -> u32 {
+    requested
+        .unwrap_or(DEFAULT_PAGE_LIMIT)
+        .clamp(1, MAX_PAGE_LIMIT)
+}
+
+/// Starts a new, empty `unresolved` conversation for the session.
+pub async fn create(state: &AppState, session: &ContactSession) -> Result<Conversation> {
+    let now = state.clock.now();
+    let conversation = Conversation {
+        id: ConversationId::new_random(),
+        organization_id: session.organization_id,
+        status: ConversationStatus::Unresolved,
+        created_at: now,
+        updated_at: now,
+        last_seq: 0,
+        last_message: None,
+    };
+    state
+        .store
+        .create_conversation(session.id, &conversation)
+        .await?;
+    Ok(conversation)
+}
+
+/// The session's own conversation `id`; anything else is `ConversationNotFound`.
+pub async fn get_own(
+    state: &AppState,
+    session: &ContactSession,
+    id: ConversationId,
+) -> Result<Conversation> {
+    match state.store.conversation(id).await? {
+        Some(owned)
+            if owned.contact_session_id == session.id
+                && owned.conversation.organization_id == session.organization_id =>
+        {
+            Ok(owned.conversation)
+        }
+        _ => Err(Error::ConversationNotFound),
+    }
+}
+
+fn encode_cursor(c: &Conversation) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}:{}", c.updated_at.unix_millis(), c.id))
+}
+
+fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
+    let bad = || Error::BadRequest("invalid cursor".into());
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (ms, id) = text.split_once(':').ok_or_else(bad)?;
+    Ok(ConversationCursor {
+        updated_at: Timestamp::from_unix_millis(ms.parse().map_err(|_| bad())?),
+        id: id.parse().map_err(|_| bad())?,
+    })
+}
+
+/// The session's conversations, most recent activity first; `cursor` is a previous page's
+/// `nextCursor` (malformed → `BadRequest`).
+pub async fn list_own(
+    state: &AppState,
+    session: &ContactSession,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Conversation>> {
+    let limit = page_limit(limit);
+    let cursor = cursor.map(decode_cursor).transpose()?;
+    // One extra row tells whether another page exists.
+    let mut items = state
+        .store
+        .conversations_of_session(session.id, cursor, limit + 1)
+        .await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(encode_cursor)
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// Sets a conversation's status (staff action) and tells live subscribers.
+pub async fn set_status(
+    state: &AppState,
+    id: ConversationId,
+    status: ConversationStatus,
+) -> Result<Conversation> {
+    let conversation = state
+        .store
+        .set_conversation_status(id, status, state.clock.now())
+        .await?
+        .ok_or(Error::ConversationNotFound)?;
+    state.hub.publish(
+        Topic::Conversation(id),
+        ServerFrame::Status {
+            conversation_id: id,
+            status,
+            updated_at: conversation.updated_at,
+        },
+    );
+    Ok(conversation)
+}

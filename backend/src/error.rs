@@ -1,0 +1,73 @@
+//! The backend's one error type. Domain functions and extractors return it; its mapping to
+//! HTTP (status, code, message) lives in one place, `http::error`.
+
+use crate::store::StoreError;
+use parley_shared::limits::FieldError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 400 `bad_request`: malformed query string, cursor or body.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 400 `invalid_json`: the body is not valid JSON.
+    #[error("{0}")]
+    InvalidJson(String),
+    /// 415 `unsupported_media_type`.
+    #[error("expected a JSON body with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    /// 413 `payload_too_large`: body over the server's limit.
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// 422 `validation_failed`: JSON of the wrong shape or a field refused.
+    #[error("{0}")]
+    Validation(String),
+    /// 422 `validation_failed` for one field.
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// 422 `message_empty`.
+    #[error("the message is empty")]
+    MessageEmpty,
+    /// 413 `message_too_long`.
+    #[error("the message is longer than {max} characters")]
+    MessageTooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// 401 `session_invalid`.
+    #[error("the contact session is missing or invalid")]
+    SessionInvalid,
+    /// 401 `session_expired`.
+    #[error("the contact session has expired")]
+    SessionExpired,
+    /// 401 `unauthorized` (admin API).
+    #[error("a valid admin token is required")]
+    Unauthorized,
+    /// 404 `organization_not_found`.
+    #[error("organization not found")]
+    OrganizationNotFound,
+    /// 404 `conversation_not_found`.
+    #[error("conversation not found")]
+    ConversationNotFound,
+    /// 404 `not_found`: no such route.
+    #[error("no such route")]
+    RouteNotFound,
+    /// 405 `method_not_allowed`.
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    /// 409 `conversation_resolved`.
+    #[error("this conversation is resolved; start a new one")]
+    ConversationResolved,
+    /// 409 `message_id_conflict`.
+    #[error("a different message already has this ID")]
+    MessageIdConflict,
+    /// 503: the widget has not been built into the assets folder.
+    #[error("the widget is not built: run `cargo xtask build-widget`")]
+    WidgetNotBuilt,
+    /// 500: a storage failure; logged with its cause, answered generically.
+    #[error("storage failure")]
+    Store(#[from] StoreError),
+}
+
+/// Result with the backend's error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

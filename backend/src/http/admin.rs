@@ -1,0 +1,48 @@
+//! The interim admin API (`/api/admin`), bearer-token protected, used by `parley reply` and
+//! tests until the staff dashboard exists.
+
+use super::extract::{Admin, Json, PathParam, conversation_id};
+use crate::app::AppState;
+use crate::conversations;
+use crate::error::Result;
+use crate::messages;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{patch, post};
+use parley_shared::api::{Conversation, Message, StaffReply, UpdateConversation};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/conversations/{conversation_id}",
+            patch(update_conversation),
+        )
+        .route("/conversations/{conversation_id}/messages", post(reply))
+}
+
+async fn reply(
+    State(state): State<AppState>,
+    _: Admin,
+    PathParam(raw): PathParam,
+    Json(req): Json<StaffReply>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let (message, created) = messages::send_as_staff(&state, conversation_id(&raw)?, req).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)))
+}
+
+async fn update_conversation(
+    State(state): State<AppState>,
+    _: Admin,
+    PathParam(raw): PathParam,
+    Json(req): Json<UpdateConversation>,
+) -> Result<Json<Conversation>> {
+    conversations::set_status(&state, conversation_id(&raw)?, req.status)
+        .await
+        .map(Json)
+}

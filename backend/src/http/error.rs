@@ -1,0 +1,63 @@
+//! The one place where errors become HTTP responses: `{"statusCode","code","message"}`.
+
+use crate::error::Error;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use parley_shared::{ErrorBody, ErrorCode};
+
+impl Error {
+    /// Status and machine code of this error.
+    pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        use ErrorCode as C;
+        use StatusCode as S;
+        match self {
+            Error::BadRequest(_) => (S::BAD_REQUEST, C::BadRequest),
+            Error::InvalidJson(_) => (S::BAD_REQUEST, C::InvalidJson),
+            Error::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType),
+            Error::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
+            Error::Validation(_) | Error::Field(_) => {
+                (S::UNPROCESSABLE_ENTITY, C::ValidationFailed)
+            }
+            Error::MessageEmpty => (S::UNPROCESSABLE_ENTITY, C::MessageEmpty),
+            Error::MessageTooLong { .. } => (S::PAYLOAD_TOO_LARGE, C::MessageTooLong),
+            Error::SessionInvalid => (S::UNAUTHORIZED, C::SessionInvalid),
+            Error::SessionExpired => (S::UNAUTHORIZED, C::SessionExpired),
+            Error::Unauthorized => (S::UNAUTHORIZED, C::Unauthorized),
+            Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
+            Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
+            Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),
+            Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, C::MethodNotAllowed),
+            Error::ConversationResolved => (S::CONFLICT, C::ConversationResolved),
+            Error::MessageIdConflict => (S::CONFLICT, C::MessageIdConflict),
+            Error::WidgetNotBuilt => (S::SERVICE_UNAVAILABLE, C::Internal),
+            Error::Store(_) => (S::INTERNAL_SERVER_ERROR, C::Internal),
+        }
+    }
+
+    /// The JSON body of this error. Server faults are logged here, once, with their cause;
+    /// the client gets a generic sentence.
+    pub fn body(&self) -> ErrorBody {
+        let (status, code) = self.status_and_code();
+        let message = if status.is_server_error() && !matches!(self, Error::WidgetNotBuilt) {
+            tracing::error!(error = %self, cause = ?self, "request failed");
+            "internal server error".to_owned()
+        } else {
+            self.to_string()
+        };
+        ErrorBody {
+            status_code: status.as_u16(),
+            code: Some(code),
+            message,
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let body = self.body();
+        let status =
+            StatusCode::from_u16(body.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,113 @@
+//! Extractors whose rejections are Parley's JSON errors, and the two credential checks.
+
+use crate::app::AppState;
+use crate::error::Error;
+use crate::sessions;
+use crate::store::ContactSession;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use parley_shared::ConversationId;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// JSON body in, JSON body out. Bad syntax → 400 `invalid_json`, wrong shape → 422
+/// `validation_failed`, missing content type → 415, over the body limit → 413.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(Error::InvalidJson(e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => Err(Error::Validation(e.body_text())),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::UnsupportedMediaType),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
+            Err(e) => Err(Error::BadRequest(e.body_text())),
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// Query string; anything unparsable → 400 `bad_request`.
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| Error::BadRequest(e.body_text()))
+    }
+}
+
+/// One raw path segment; IDs are parsed by the handler so each kind answers its own 404.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParam {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| Self(p.0))
+            .map_err(|_: PathRejection| Error::RouteNotFound)
+    }
+}
+
+/// Parses a conversation ID from a path segment; malformed → 404 `conversation_not_found`.
+pub fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
+    raw.parse().map_err(|_| Error::ConversationNotFound)
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The caller's contact session, from `Authorization: Bearer TOKEN`; using it extends it.
+/// Missing or unknown → 401 `session_invalid`; expired → 401 `session_expired`.
+pub struct Contact(pub ContactSession);
+
+impl FromRequestParts<AppState> for Contact {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(Error::SessionInvalid)?;
+        sessions::authenticate(state, token).await.map(Self)
+    }
+}
+
+/// The admin API's credential, `Authorization: Bearer ADMIN_TOKEN`; else 401 `unauthorized`.
+/// Hashes are compared, so timing reveals nothing about the token itself.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match bearer(parts) {
+            Some(token) if sessions::hash_token(token) == *state.admin_token_hash => Ok(Self),
+            _ => Err(Error::Unauthorized),
+        }
+    }
+}

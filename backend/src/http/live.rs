@@ -1,0 +1,160 @@
+//! `GET /api/widget/live`: the widget's WebSocket (protocol in `parley_shared::live`).
+
+use crate::app::AppState;
+use crate::error::Error;
+use crate::live::Topic;
+use crate::{conversations, sessions};
+use axum::extract::State;
+use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use parley_shared::ConversationId;
+use parley_shared::live::{ClientFrame, ServerFrame};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Read buffer per socket: a widget sends one small frame, so the 128 KiB default would
+/// waste memory on every idle visitor.
+const READ_BUFFER_BYTES: usize = 4096;
+/// How long a new socket may take to send its `subscribe` frame.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pings keep proxies from closing idle sockets and reveal dead peers.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// Messages read from the store per backfill query.
+const BACKFILL_BATCH: u32 = 100;
+
+pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .on_upgrade(move |socket| serve(state, socket))
+}
+
+/// The socket went away or a send failed: stop serving it.
+struct Gone;
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), Gone> {
+    let text = serde_json::to_string(frame).map_err(|_| Gone)?;
+    socket
+        .send(WsMessage::Text(text.into()))
+        .await
+        .map_err(|_| Gone)
+}
+
+async fn serve(state: AppState, mut socket: WebSocket) {
+    match subscribe_and_follow(&state, &mut socket).await {
+        Ok(()) | Err(Outcome::Gone) => {}
+        Err(Outcome::Refused(error)) => {
+            let _ = send(
+                &mut socket,
+                &ServerFrame::Error {
+                    error: error.body(),
+                },
+            )
+            .await;
+        }
+    }
+    let _ = socket.send(WsMessage::Close(None)).await;
+}
+
+enum Outcome {
+    Gone,
+    Refused(Error),
+}
+
+impl From<Gone> for Outcome {
+    fn from(_: Gone) -> Self {
+        Outcome::Gone
+    }
+}
+
+impl From<Error> for Outcome {
+    fn from(e: Error) -> Self {
+        Outcome::Refused(e)
+    }
+}
+
+/// Reads the `subscribe` frame; anything else, or nothing in time, is refused.
+async fn read_subscribe(socket: &mut WebSocket) -> Result<ClientFrame, Outcome> {
+    loop {
+        let frame = tokio::time::timeout(HANDSHAKE_TIMEOUT, socket.recv())
+            .await
+            .map_err(|_| Error::BadRequest("expected a subscribe frame".into()))?;
+        match frame {
+            Some(Ok(WsMessage::Text(text))) => {
+                return serde_json::from_str(text.as_str())
+                    .map_err(|e| Outcome::Refused(Error::Validation(e.to_string())));
+            }
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+            Some(Ok(_)) => {
+                return Err(Error::BadRequest("expected a JSON text frame".into()).into());
+            }
+            None | Some(Err(_)) => return Err(Outcome::Gone),
+        }
+    }
+}
+
+/// Sends every stored message after `*last`, advancing `*last`.
+async fn backfill(
+    state: &AppState,
+    socket: &mut WebSocket,
+    id: ConversationId,
+    last: &mut u64,
+) -> Result<(), Outcome> {
+    loop {
+        let batch = state
+            .store
+            .messages_after(id, *last, BACKFILL_BATCH)
+            .await
+            .map_err(Error::from)?;
+        let full = batch.len() == BACKFILL_BATCH as usize;
+        for message in batch {
+            *last = message.seq;
+            send(socket, &ServerFrame::Message { message }).await?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Result<(), Outcome> {
+    let ClientFrame::Subscribe {
+        token,
+        conversation_id,
+        after_seq,
+    } = read_subscribe(socket).await?;
+    let session = sessions::authenticate(state, &token).await?;
+    // Subscribe before reading the store: whatever commits after this point is announced,
+    // whatever committed before it is read below, so nothing falls between the two.
+    let mut events = state.hub.subscribe(Topic::Conversation(conversation_id));
+    let conversation = conversations::get_own(state, &session, conversation_id).await?;
+    send(socket, &ServerFrame::Ready { conversation }).await?;
+    let mut last = after_seq;
+    backfill(state, socket, conversation_id, &mut last).await?;
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.reset();
+    loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                Ok(frame) => match frame.as_ref() {
+                    ServerFrame::Message { message } if message.seq <= last => {}
+                    ServerFrame::Message { message } if message.seq == last + 1 => {
+                        last = message.seq;
+                        send(socket, &frame).await?;
+                    }
+                    // A gap (commits announced out of order): read what is missing.
+                    ServerFrame::Message { .. } => backfill(state, socket, conversation_id, &mut last).await?,
+                    other => send(socket, other).await?,
+                },
+                Err(RecvError::Lagged(_)) => backfill(state, socket, conversation_id, &mut last).await?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return Err(Outcome::Gone),
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| Gone)?;
+            }
+        }
+    }
+}

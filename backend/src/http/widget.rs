@@ -1,0 +1,127 @@
+//! The widget's API (`/api/widget`): what a visitor's browser may call.
+
+use super::extract::{Contact, Json, PathParam, Query, conversation_id};
+use super::live;
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::{conversations, messages, sessions};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use parley_shared::OrganizationId;
+use parley_shared::api::{
+    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
+    SendMessage, WidgetConfig,
+};
+use serde::Deserialize;
+
+/// `?cursor=…&limit=…` of list endpoints.
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/organizations/{organization_id}", get(organization))
+        .route("/contact-sessions", axum::routing::post(create_session))
+        .route("/contact-session", get(current_session))
+        .route(
+            "/conversations",
+            get(list_conversations).post(create_conversation),
+        )
+        .route("/conversations/{conversation_id}", get(get_conversation))
+        .route(
+            "/conversations/{conversation_id}/messages",
+            get(list_messages).post(send_message),
+        )
+        .route("/live", get(live::upgrade))
+}
+
+/// `GET /organizations/{id}`: 404 `organization_not_found` when unknown or malformed.
+async fn organization(
+    State(state): State<AppState>,
+    PathParam(raw): PathParam,
+) -> Result<Json<WidgetConfig>> {
+    let id: OrganizationId = raw.parse().map_err(|_| Error::OrganizationNotFound)?;
+    let org = state
+        .store
+        .organization(id)
+        .await?
+        .ok_or(Error::OrganizationNotFound)?;
+    Ok(Json(WidgetConfig {
+        organization_id: org.id,
+        name: org.name,
+    }))
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    Json(req): Json<CreateContactSession>,
+) -> Result<(StatusCode, Json<ContactSessionCreated>)> {
+    let created = sessions::create(&state, req).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn current_session(Contact(session): Contact) -> Json<ContactSession> {
+    Json(sessions::view(&session))
+}
+
+async fn create_conversation(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+) -> Result<(StatusCode, Json<Conversation>)> {
+    let conversation = conversations::create(&state, &session).await?;
+    Ok((StatusCode::CREATED, Json(conversation)))
+}
+
+async fn list_conversations(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<Conversation>>> {
+    conversations::list_own(&state, &session, q.cursor.as_deref(), q.limit)
+        .await
+        .map(Json)
+}
+
+async fn get_conversation(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    PathParam(raw): PathParam,
+) -> Result<Json<Conversation>> {
+    conversations::get_own(&state, &session, conversation_id(&raw)?)
+        .await
+        .map(Json)
+}
+
+async fn list_messages(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    PathParam(raw): PathParam,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<Page<Message>>> {
+    let id = conversation_id(&raw)?;
+    messages::list_own(&state, &session, id, q.cursor.as_deref(), q.limit)
+        .await
+        .map(Json)
+}
+
+/// `201` for a new message, `200` for a retried one (same ID): the same body either way.
+async fn send_message(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    PathParam(raw): PathParam,
+    Json(req): Json<SendMessage>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let id = conversation_id(&raw)?;
+    let (message, created) = messages::send_as_contact(&state, &session, id, req).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(message)))
+}

@@ -1,0 +1,139 @@
+//! `parley`: run the server, and script it (organizations, staff replies).
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use parley_backend::clock::SystemClock;
+use parley_backend::{Application, Config, app, organizations, store};
+use parley_shared::api::{Message, StaffReply};
+use parley_shared::{ConversationId, ErrorBody};
+use std::sync::Arc;
+use tracing_subscriber::EnvFilter;
+
+/// Parley: an embeddable customer-support chat widget and its backend.
+#[derive(Parser)]
+#[command(name = "parley", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    config: Config,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Manage organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// Post a staff reply through a running server's admin API (until the dashboard exists).
+    Reply {
+        /// The conversation to answer.
+        conversation_id: ConversationId,
+        /// The reply's text.
+        text: String,
+        /// The operator name shown to the visitor.
+        #[arg(long, default_value = "Support")]
+        author: String,
+        /// The server's URL; default `http://` + `--bind`.
+        #[arg(long, env = "PARLEY_SERVER_URL")]
+        server: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organization and print its ID alone on stdout.
+    Create {
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // Logs go to stderr: stdout carries only what scripts capture (IDs, URLs).
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("parley_backend=info,tower_http=info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Org {
+            command: OrgCommand::Create { name },
+        } => {
+            if name.trim().is_empty() {
+                bail!("--name must not be empty");
+            }
+            let store = store::connect(&cli.config.database_url()).await?;
+            let org = organizations::create(store.as_ref(), &SystemClock, &name).await?;
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::Reply {
+            conversation_id,
+            text,
+            author,
+            server,
+        } => {
+            let server = server.unwrap_or_else(|| format!("http://{}", cli.config.bind));
+            reply(&cli.config, &server, conversation_id, text, author).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config, Arc::new(SystemClock)).await?;
+    println!("Parley is listening on {}", app.public_url());
+    if let Some(url) = app.demo_url() {
+        println!("Demo customer site: {url}  (click the chat button at the bottom right)");
+    }
+    app.run_until(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+async fn reply(
+    config: &Config,
+    server: &str,
+    conversation_id: ConversationId,
+    text: String,
+    author: String,
+) -> anyhow::Result<()> {
+    let token = app::admin_token(config)?;
+    let url = format!(
+        "{}/api/admin/conversations/{conversation_id}/messages",
+        server.trim_end_matches('/')
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .json(&StaffReply {
+            id: None,
+            content: text,
+            author_name: Some(author),
+        })
+        .send()
+        .await
+        .with_context(|| format!("calling {url}"))?;
+    if !response.status().is_success() {
+        let status = response.status();
+        let message = response
+            .json::<ErrorBody>()
+            .await
+            .map(|b| b.message)
+            .unwrap_or_default();
+        bail!("the server answered {status}: {message}");
+    }
+    let message: Message = response.json().await?;
+    println!("{}", message.id);
+    Ok(())
+}

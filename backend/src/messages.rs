@@ -1,0 +1,134 @@
+//! Messages: sending (idempotent on the client's message ID), listing, live publication.
+
+use crate::app::AppState;
+use crate::conversations::{get_own, page_limit};
+use crate::error::{Error, Result};
+use crate::live::Topic;
+use crate::store::{ContactSession, Inserted, NewMessage};
+use parley_shared::api::{ConversationStatus, Message, MessageRole, Page, SendMessage, StaffReply};
+use parley_shared::limits::{ContentError, validate_content};
+use parley_shared::live::ServerFrame;
+use parley_shared::{ConversationId, MessageId};
+
+/// Display name of staff replies that name no operator.
+const DEFAULT_STAFF_NAME: &str = "Support";
+
+fn check_content(state: &AppState, content: &str) -> Result<()> {
+    validate_content(content, state.config.max_message_chars).map_err(|e| match e {
+        ContentError::Empty => Error::MessageEmpty,
+        ContentError::TooLong { max } => Error::MessageTooLong { max },
+    })
+}
+
+/// Whether a stored message is the one `new` describes (a retried send).
+fn same_message(stored: &Message, new: &NewMessage) -> bool {
+    stored.conversation_id == new.conversation_id
+        && stored.role == new.role
+        && stored.content == new.content
+}
+
+/// Stores `new` and publishes it; a replay of an existing ID returns the stored message if
+/// it is the same message, `MessageIdConflict` otherwise. The bool is `true` when created.
+async fn insert(state: &AppState, new: NewMessage) -> Result<(Message, bool)> {
+    match state.store.insert_message(&new).await? {
+        Inserted::Created(message) => {
+            state.hub.publish(
+                Topic::Conversation(message.conversation_id),
+                ServerFrame::Message {
+                    message: message.clone(),
+                },
+            );
+            Ok((message, true))
+        }
+        Inserted::Existing(message) if same_message(&message, &new) => Ok((message, false)),
+        Inserted::Existing(_) => Err(Error::MessageIdConflict),
+    }
+}
+
+/// A contact's message in their own conversation. Errors: `ConversationNotFound`,
+/// `MessageEmpty`, `MessageTooLong`, `ConversationResolved`, `MessageIdConflict`.
+pub async fn send_as_contact(
+    state: &AppState,
+    session: &ContactSession,
+    conversation_id: ConversationId,
+    req: SendMessage,
+) -> Result<(Message, bool)> {
+    let conversation = get_own(state, session, conversation_id).await?;
+    check_content(state, &req.content)?;
+    let new = NewMessage {
+        id: req.id,
+        conversation_id,
+        role: MessageRole::Contact,
+        author_name: None,
+        content: req.content,
+        created_at: state.clock.now(),
+    };
+    if conversation.status == ConversationStatus::Resolved {
+        // A retry of a message accepted before the conversation was resolved still succeeds.
+        return match state.store.message(new.id).await? {
+            Some(existing) if same_message(&existing, &new) => Ok((existing, false)),
+            _ => Err(Error::ConversationResolved),
+        };
+    }
+    insert(state, new).await
+}
+
+/// A staff reply (interim admin API until the dashboard exists). Errors:
+/// `ConversationNotFound`, `MessageEmpty`, `MessageTooLong`, `MessageIdConflict`.
+pub async fn send_as_staff(
+    state: &AppState,
+    conversation_id: ConversationId,
+    req: StaffReply,
+) -> Result<(Message, bool)> {
+    state
+        .store
+        .conversation(conversation_id)
+        .await?
+        .ok_or(Error::ConversationNotFound)?;
+    check_content(state, &req.content)?;
+    let author = req
+        .author_name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| DEFAULT_STAFF_NAME.to_owned());
+    let new = NewMessage {
+        id: req.id.unwrap_or_else(MessageId::new_random),
+        conversation_id,
+        role: MessageRole::Operator,
+        author_name: Some(author),
+        content: req.content,
+        created_at: state.clock.now(),
+    };
+    insert(state, new).await
+}
+
+/// Messages of the session's own conversation in `seq` order, after the `cursor` (a
+/// previous page's `nextCursor`, i.e. a `seq`; malformed → `BadRequest`).
+pub async fn list_own(
+    state: &AppState,
+    session: &ContactSession,
+    conversation_id: ConversationId,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Message>> {
+    get_own(state, session, conversation_id).await?;
+    let after: u64 = match cursor {
+        Some(c) => c
+            .parse()
+            .map_err(|_| Error::BadRequest("invalid cursor".into()))?,
+        None => 0,
+    };
+    let limit = page_limit(limit);
+    let mut items = state
+        .store
+        .messages_after(conversation_id, after, limit + 1)
+        .await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(|m| m.seq.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}

@@ -1,0 +1,180 @@
+//! Storage: one narrow trait named after Parley's use cases, with one implementation per
+//! database, chosen at run time by the URL scheme. SQL lives only below this module.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
+use parley_shared::{ContactSessionId, ConversationId, MessageId, OrganizationId, Timestamp};
+use std::sync::Arc;
+
+pub use sqlite::SqliteStore;
+
+/// A storage failure. Callers see only "internal error"; the cause is logged.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database driver failed (I/O, constraint, timeout…).
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied at start.
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back (corrupt row).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The URL names a database this build does not support.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+}
+
+/// An organization row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    /// Its ID.
+    pub id: OrganizationId,
+    /// Display name.
+    pub name: String,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A contact session row (the credential is stored only as `token_hash`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContactSession {
+    /// Its ID.
+    pub id: ContactSessionId,
+    /// The organization it belongs to.
+    pub organization_id: OrganizationId,
+    /// SHA-256 of the bearer credential, lowercase hex.
+    pub token_hash: String,
+    /// The contact's name.
+    pub name: String,
+    /// The contact's email.
+    pub email: String,
+    /// Browser metadata, as JSON text.
+    pub metadata: String,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// Expiry instant.
+    pub expires_at: Timestamp,
+}
+
+/// A conversation with its owner, as the access checks need it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedConversation {
+    /// The contact session that started it: the only one that may read it.
+    pub contact_session_id: ContactSessionId,
+    /// The conversation itself.
+    pub conversation: Conversation,
+}
+
+/// A message to insert; `seq` is assigned by the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessage {
+    /// Client- or server-chosen ID; inserting an existing ID inserts nothing.
+    pub id: MessageId,
+    /// Target conversation.
+    pub conversation_id: ConversationId,
+    /// Author role.
+    pub role: MessageRole,
+    /// Display name for staff and assistant messages.
+    pub author_name: Option<String>,
+    /// The text.
+    pub content: String,
+    /// Acceptance instant; also the conversation's new `updated_at`.
+    pub created_at: Timestamp,
+}
+
+/// What [`Store::insert_message`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inserted {
+    /// A new message, with its freshly assigned `seq`.
+    Created(Message),
+    /// A message with this ID already existed; here it is, unchanged.
+    Existing(Message),
+}
+
+/// Keyset cursor of the conversation list: the last item's `(updated_at, id)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConversationCursor {
+    /// `updated_at` of the last item seen.
+    pub updated_at: Timestamp,
+    /// ID of the last item seen (tie-breaker).
+    pub id: ConversationId,
+}
+
+/// Parley's storage operations. Each method is one transaction at most.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an organization.
+    async fn create_organization(&self, org: &Organization) -> Result<(), StoreError>;
+    /// An organization by ID.
+    async fn organization(&self, id: OrganizationId) -> Result<Option<Organization>, StoreError>;
+    /// The oldest organization with exactly this name (used to reuse the demo organization).
+    async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>, StoreError>;
+
+    /// Creates a contact session.
+    async fn create_contact_session(&self, session: &ContactSession) -> Result<(), StoreError>;
+    /// The contact session whose credential hashes to `token_hash`.
+    async fn contact_session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ContactSession>, StoreError>;
+    /// Moves a contact session's expiry.
+    async fn set_contact_session_expiry(
+        &self,
+        id: ContactSessionId,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Creates a conversation (with no messages).
+    async fn create_conversation(
+        &self,
+        contact_session_id: ContactSessionId,
+        conversation: &Conversation,
+    ) -> Result<(), StoreError>;
+    /// A conversation with its owner and newest message.
+    async fn conversation(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<OwnedConversation>, StoreError>;
+    /// A contact session's conversations, most recent activity first, after `cursor`.
+    async fn conversations_of_session(
+        &self,
+        contact_session_id: ContactSessionId,
+        cursor: Option<ConversationCursor>,
+        limit: u32,
+    ) -> Result<Vec<Conversation>, StoreError>;
+    /// Sets a conversation's status and `updated_at`; `None` if it does not exist.
+    async fn set_conversation_status(
+        &self,
+        id: ConversationId,
+        status: ConversationStatus,
+        now: Timestamp,
+    ) -> Result<Option<Conversation>, StoreError>;
+
+    /// Inserts a message with the conversation's next `seq` (dense: 1, 2, 3…) and bumps the
+    /// conversation's `updated_at`, atomically. An ID that exists already inserts nothing.
+    async fn insert_message(&self, message: &NewMessage) -> Result<Inserted, StoreError>;
+    /// A message by ID.
+    async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
+    /// A conversation's messages with `seq > after_seq`, in `seq` order, at most `limit`.
+    async fn messages_after(
+        &self,
+        conversation_id: ConversationId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+}
+
+/// Opens the database named by `url` (creating a SQLite file and its folder if needed) and
+/// applies pending migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

@@ -1,0 +1,249 @@
+//! Request and response bodies of the widget API (`/api/widget/...`) and the interim admin
+//! API (`/api/admin/...`). Field names are camelCase on the wire, like the seeds'.
+
+use crate::ids::{ContactSessionId, ConversationId, MessageId, OrganizationId};
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// `GET /api/widget/organizations/{organizationId}`: what the widget needs to show itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetConfig {
+    /// The organization the widget belongs to.
+    pub organization_id: OrganizationId,
+    /// Its display name, shown in the widget header.
+    pub name: String,
+}
+
+/// Browser facts the widget reports when a contact session starts (seed 001's
+/// `metadata`). Every field is optional; strings longer than
+/// [`crate::limits::MAX_METADATA_CHARS`] are cut by the server.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ContactMetadata {
+    /// `navigator.userAgent`.
+    pub user_agent: Option<String>,
+    /// `navigator.language`, e.g. `fr-FR`.
+    pub language: Option<String>,
+    /// `navigator.languages`.
+    pub languages: Option<Vec<String>>,
+    /// `navigator.platform`.
+    pub platform: Option<String>,
+    /// `navigator.vendor`.
+    pub vendor: Option<String>,
+    /// Screen size in CSS pixels, `WIDTHxHEIGHT`.
+    pub screen_resolution: Option<String>,
+    /// Viewport size in CSS pixels, `WIDTHxHEIGHT`.
+    pub viewport_size: Option<String>,
+    /// IANA time zone, e.g. `Europe/Paris`.
+    pub timezone: Option<String>,
+    /// `Date.getTimezoneOffset()`: minutes to add to local time to get UTC (Paris in winter: -60).
+    pub timezone_offset: Option<i32>,
+    /// `navigator.cookieEnabled`.
+    pub cookie_enabled: Option<bool>,
+    /// The host page's `document.referrer`.
+    pub referrer: Option<String>,
+    /// The URL of the host page the widget is embedded in.
+    pub current_url: Option<String>,
+}
+
+/// `POST /api/widget/contact-sessions`: identify a visitor of an organization.
+/// Errors: 404 `organization_not_found`; 422 `validation_failed` (name or email).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateContactSession {
+    /// The organization whose widget the visitor is using.
+    pub organization_id: OrganizationId,
+    /// The visitor's name (1–80 characters after trimming).
+    pub name: String,
+    /// The visitor's email address.
+    pub email: String,
+    /// Browser metadata.
+    #[serde(default)]
+    pub metadata: ContactMetadata,
+}
+
+/// A contact session as its holder sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactSession {
+    /// The session's ID (not a credential).
+    pub contact_session_id: ContactSessionId,
+    /// The organization it belongs to.
+    pub organization_id: OrganizationId,
+    /// The contact's name.
+    pub name: String,
+    /// The contact's email.
+    pub email: String,
+    /// When it expires unless used (24 h after creation; using it within 4 h of expiry
+    /// pushes this to 24 h from then; seed 001's numbers).
+    pub expires_at: Timestamp,
+}
+
+/// `201` answer to [`CreateContactSession`]: the session and its bearer credential.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactSessionCreated {
+    /// The session.
+    #[serde(flatten)]
+    pub session: ContactSession,
+    /// The credential (256 random bits, base64url). Send it as `Authorization: Bearer TOKEN`;
+    /// never put it in a URL. The server keeps only its SHA-256 hash, so it is shown once.
+    pub token: String,
+}
+
+/// A conversation's state (seed 001).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// Open; the default for a new conversation.
+    Unresolved,
+    /// Handed to a person.
+    Escalated,
+    /// Closed; takes no new contact messages.
+    Resolved,
+}
+
+impl ConversationStatus {
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unresolved => "unresolved",
+            Self::Escalated => "escalated",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// Parses the wire and database spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "unresolved" => Some(Self::Unresolved),
+            "escalated" => Some(Self::Escalated),
+            "resolved" => Some(Self::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageRole {
+    /// The visitor.
+    Contact,
+    /// A member of the organization's support staff (operator/agent).
+    Operator,
+    /// The AI responder.
+    Assistant,
+    /// An event written by Parley itself.
+    System,
+}
+
+impl MessageRole {
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::Operator => "operator",
+            Self::Assistant => "assistant",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses the wire and database spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "contact" => Some(Self::Contact),
+            "operator" => Some(Self::Operator),
+            "assistant" => Some(Self::Assistant),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// The message ID (chosen by the sender's client for contact messages).
+    pub id: MessageId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Position in the conversation: 1, 2, 3… dense and unique; live updates resume from it.
+    pub seq: u64,
+    /// Who wrote it.
+    pub role: MessageRole,
+    /// The sender's display name for operator and assistant messages; `None` for the contact.
+    pub author_name: Option<String>,
+    /// The text, as sent. Always rendered as text, never as HTML.
+    pub content: String,
+    /// When the server accepted it.
+    pub created_at: Timestamp,
+}
+
+/// A conversation as its contact sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conversation {
+    /// The conversation ID.
+    pub id: ConversationId,
+    /// The organization it belongs to.
+    pub organization_id: OrganizationId,
+    /// Its status.
+    pub status: ConversationStatus,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// Last activity: creation, a message or a status change.
+    pub updated_at: Timestamp,
+    /// The `seq` of its newest message (0 when it has none).
+    pub last_seq: u64,
+    /// Its newest message, for the selection screen's preview.
+    pub last_message: Option<Message>,
+}
+
+/// `POST /api/widget/conversations/{id}/messages`: a contact's message.
+/// `201` with the [`Message`] when created, `200` with the same message when `id` was already
+/// sent (a retry). Errors: 422 `message_empty`, 413 `message_too_long`, 409
+/// `conversation_resolved`, 409 `message_id_conflict`, 404 `conversation_not_found`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendMessage {
+    /// A fresh UUID chosen by the client; resending the same ID never makes a second message.
+    pub id: MessageId,
+    /// The text (non-blank, at most 4,000 characters by default).
+    pub content: String,
+}
+
+/// `POST /api/admin/conversations/{id}/messages`: a staff reply (interim admin API).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffReply {
+    /// Optional client-chosen ID for idempotent retries; the server picks one when absent.
+    #[serde(default)]
+    pub id: Option<MessageId>,
+    /// The text.
+    pub content: String,
+    /// The operator's display name shown to the contact (default "Support").
+    #[serde(default)]
+    pub author_name: Option<String>,
+}
+
+/// `PATCH /api/admin/conversations/{id}`: change a conversation's status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateConversation {
+    /// The new status.
+    pub status: ConversationStatus,
+}
+
+/// One page of a list. `nextCursor` is opaque; pass it back as `cursor` for the next page;
+/// `null` means this is the last page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// The cursor of the next page, if any.
+    pub next_cursor: Option<String>,
+}

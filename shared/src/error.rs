@@ -1,0 +1,59 @@
+//! The one error body every Parley HTTP endpoint answers with, and its machine codes.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes (`snake_case` on the wire). Clients match on these,
+/// never on `message`, which is for people and may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the request is malformed (bad query string, unreadable body).
+    BadRequest,
+    /// 400: the body is not valid JSON.
+    InvalidJson,
+    /// 415: the body is not declared as `application/json`.
+    UnsupportedMediaType,
+    /// 422: the JSON is well-formed but a field is missing, of the wrong type or invalid.
+    ValidationFailed,
+    /// 422: a message's content is empty or only white space.
+    MessageEmpty,
+    /// 413 / 422: a message's content is over the configured limit (4,000 characters by default).
+    MessageTooLong,
+    /// 413: the request body is over the server's size limit.
+    PayloadTooLarge,
+    /// 401: no contact session credential, or one the server does not know.
+    SessionInvalid,
+    /// 401: the contact session credential has expired: identify again.
+    SessionExpired,
+    /// 401: the staff/admin credential is missing or wrong.
+    Unauthorized,
+    /// 404: the organization ID is unknown or malformed.
+    OrganizationNotFound,
+    /// 404: the conversation does not exist or is not the caller's (existence is not leaked).
+    ConversationNotFound,
+    /// 404: no such route or record.
+    NotFound,
+    /// 405: the route exists but not with this method.
+    MethodNotAllowed,
+    /// 409: the conversation is resolved and takes no new contact messages: start a new one.
+    ConversationResolved,
+    /// 409: a message with this client-chosen ID already exists with other content or elsewhere.
+    MessageIdConflict,
+    /// 429: too many requests; see `Retry-After`.
+    RateLimited,
+    /// 500: something failed on the server; details are in the server log only.
+    Internal,
+}
+
+/// The JSON body of every error response: `{"statusCode": 404, "code": "...", "message": "..."}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// The HTTP status code, repeated in the body for clients that only see the body.
+    pub status_code: u16,
+    /// The machine code; absent only in bodies whose shape a contract fixes without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<ErrorCode>,
+    /// A sentence for people.
+    pub message: String,
+}

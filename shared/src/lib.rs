@@ -1,0 +1,15 @@
+//! Types shared by Parley's backend (native) and its WebAssembly apps (wasm32).
+//!
+//! Everything here is plain data plus pure validation: serde only, no I/O, so the same
+//! definitions describe the wire format on both sides and cannot drift apart.
+
+pub mod api;
+pub mod error;
+pub mod ids;
+pub mod limits;
+pub mod live;
+pub mod timestamp;
+
+pub use error::{ErrorBody, ErrorCode};
+pub use ids::{ContactSessionId, ConversationId, MessageId, OrganizationId};
+pub use timestamp::Timestamp;

@@ -1,0 +1,141 @@
+//! Validation limits and the pure checks both sides run: the widget for inline errors, the
+//! backend as the authority. Lengths are counted in Unicode scalar values (`char`s).
+
+use email_address::EmailAddress;
+use std::str::FromStr;
+
+/// Longest contact name, in characters.
+pub const MAX_NAME_CHARS: usize = 80;
+/// Longest email address (RFC 5321 path limit), in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest value of one browser-metadata field, in characters; longer values are cut.
+pub const MAX_METADATA_CHARS: usize = 2048;
+/// Most entries kept in `metadata.languages`.
+pub const MAX_LANGUAGES: usize = 16;
+/// Default longest message, in characters (the server's limit is configurable).
+pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 4000;
+/// Largest page a list endpoint returns.
+pub const MAX_PAGE_LIMIT: u32 = 100;
+/// Page size when the client names none.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+
+/// Why a field was refused: which field (the JSON name) and a sentence for people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The JSON field name, e.g. `email`.
+    pub field: &'static str,
+    /// What is wrong, e.g. "Enter a valid email address.".
+    pub message: &'static str,
+}
+
+/// A trimmed, non-empty contact name of at most [`MAX_NAME_CHARS`].
+pub fn validate_name(raw: &str) -> Result<String, FieldError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(FieldError {
+            field: "name",
+            message: "Enter your name.",
+        });
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(FieldError {
+            field: "name",
+            message: "The name is too long (80 characters at most).",
+        });
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FieldError {
+            field: "name",
+            message: "The name contains invalid characters.",
+        });
+    }
+    Ok(name.to_owned())
+}
+
+/// A trimmed email address that parses as RFC 5322 `addr-spec` with a dotted domain.
+pub fn validate_email(raw: &str) -> Result<String, FieldError> {
+    const INVALID: FieldError = FieldError {
+        field: "email",
+        message: "Enter a valid email address.",
+    };
+    let email = raw.trim();
+    if email.is_empty() {
+        return Err(FieldError {
+            field: "email",
+            message: "Enter your email address.",
+        });
+    }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(INVALID);
+    }
+    let parsed = EmailAddress::from_str(email).map_err(|_| INVALID)?;
+    // `a@b` is valid RFC 5322 but never a visitor's real address.
+    if !parsed.domain().contains('.') || email.contains(char::is_whitespace) {
+        return Err(INVALID);
+    }
+    Ok(email.to_owned())
+}
+
+/// Why a message's content was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentError {
+    /// Empty or white space only.
+    Empty,
+    /// Over the limit, in characters.
+    TooLong {
+        /// The limit that applies.
+        max: usize,
+    },
+}
+
+/// Checks a message's content against `max_chars`; the content is kept as sent (not trimmed).
+pub fn validate_content(content: &str, max_chars: usize) -> Result<(), ContentError> {
+    if content.trim().is_empty() {
+        return Err(ContentError::Empty);
+    }
+    if content.chars().count() > max_chars {
+        return Err(ContentError::TooLong { max: max_chars });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_must_not_be_blank() {
+        assert_eq!(validate_name("  Ada ").as_deref(), Ok("Ada"));
+        assert!(validate_name("   ").is_err());
+        assert!(validate_name(&"x".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn emails_need_a_dotted_domain() {
+        assert_eq!(
+            validate_email(" ada@example.com ").as_deref(),
+            Ok("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@localhost",
+            "a da@example.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn content_must_be_non_blank_and_within_the_limit() {
+        assert_eq!(validate_content(" \n\t", 10), Err(ContentError::Empty));
+        assert_eq!(
+            validate_content("ééééé", 4),
+            Err(ContentError::TooLong { max: 4 })
+        );
+        assert_eq!(validate_content("éééé", 4), Ok(()));
+    }
+}

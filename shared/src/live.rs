@@ -1,0 +1,66 @@
+//! The live-update protocol on `GET /api/widget/live` (a WebSocket; JSON text frames).
+//!
+//! The client's first frame is [`ClientFrame::Subscribe`] (browsers cannot put headers on a
+//! WebSocket, and the credential must never be in a URL). The server answers
+//! [`ServerFrame::Ready`], then every message with `seq > afterSeq` in order, then new
+//! events as they happen. To resume after a drop, reconnect with the highest `seq` seen:
+//! nothing is missed and nothing is sent twice.
+
+use crate::api::{Conversation, ConversationStatus, Message};
+use crate::error::ErrorBody;
+use crate::ids::ConversationId;
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Frames the client sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ClientFrame {
+    /// Authenticate and follow one conversation, replaying messages after `after_seq`.
+    Subscribe {
+        /// The contact session credential.
+        token: String,
+        /// The conversation to follow (must be the session's own).
+        conversation_id: ConversationId,
+        /// The highest `seq` the client already has (0 for none).
+        after_seq: u64,
+    },
+}
+
+/// Frames the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerFrame {
+    /// The subscription is accepted; the conversation as it is now.
+    Ready {
+        /// Current state of the conversation.
+        conversation: Conversation,
+    },
+    /// A message, new or replayed.
+    Message {
+        /// The message.
+        message: Message,
+    },
+    /// The conversation's status changed.
+    Status {
+        /// Which conversation.
+        conversation_id: ConversationId,
+        /// Its new status.
+        status: ConversationStatus,
+        /// When it changed.
+        updated_at: Timestamp,
+    },
+    /// The subscription was refused or ended; the server closes the socket after this.
+    Error {
+        /// The same body an HTTP error would carry (e.g. 401 `session_expired`).
+        error: ErrorBody,
+    },
+}
