@@ -1,1 +1,124 @@
-// placeholder
+/*! Parley embed script. Usage on a customer's page:
+ *   <script src="https://PARLEY_HOST/embed.js" data-organization-id="ORG_ID" async></script>
+ * Optional: data-position="left". API: Parley('open' | 'close' | 'toggle' | 'destroy'),
+ * callable before this script loads with the one-line stub
+ *   window.Parley=window.Parley||function(){(Parley.q=Parley.q||[]).push(arguments)};
+ * The widget's iframe is created on first open, so nothing heavy loads before that.
+ * Messages with the iframe are versioned objects sent to its exact origin and accepted only
+ * from that origin and that window; the host's own onmessage is never replaced.
+ */
+(function () {
+  "use strict";
+  var VERSION = 1;
+  var script = document.currentScript ||
+    document.querySelector("script[data-organization-id][src*='embed.js']");
+  if (!script || (window.Parley && window.Parley.loaded)) return;
+  var org = script.getAttribute("data-organization-id") || "";
+  var left = script.getAttribute("data-position") === "left";
+  var origin = new URL(script.src, location.href).origin;
+  var queue = (window.Parley && window.Parley.q) || [];
+  var root, button, panel, frame, open = false, ready = false;
+
+  var CHAT_ICON = '<svg width="26" height="26" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg>';
+  var CLOSE_ICON = '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M18 6 6 18M6 6l12 12"/></svg>';
+  var side = left ? "left" : "right";
+  var CSS =
+    "#parley-launcher{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;width:56px;height:56px;border-radius:50%;border:0;background:#2563eb;color:#fff;box-shadow:0 6px 20px rgba(0,0,0,.2);cursor:pointer;display:flex;align-items:center;justify-content:center;padding:0}" +
+    "#parley-launcher:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}" +
+    "#parley-panel{position:fixed;bottom:88px;" + side + ":20px;z-index:2147483000;width:380px;height:600px;max-height:calc(100vh - 108px);border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.25);background:#fff;display:none}" +
+    "#parley-panel.parley-open{display:block}" +
+    "#parley-panel iframe{width:100%;height:100%;border:0;display:block}" +
+    "@media (max-width:480px){#parley-panel{top:0;left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}" +
+    "#parley-root.parley-is-open #parley-launcher{display:none}}";
+
+  function post(type, extra) {
+    if (!frame || !frame.contentWindow) return;
+    var message = { source: "parley-host", version: VERSION, type: type };
+    for (var k in extra || {}) message[k] = extra[k];
+    frame.contentWindow.postMessage(message, origin);
+  }
+
+  function onMessage(event) {
+    if (!frame || event.origin !== origin || event.source !== frame.contentWindow) return;
+    var data = event.data;
+    if (!data || data.source !== "parley-widget" || data.version !== VERSION) return;
+    if (data.type === "ready") {
+      ready = true;
+      post("context", { pageUrl: location.href, referrer: document.referrer });
+      if (open) post("opened");
+    } else if (data.type === "close") {
+      setOpen(false);
+    }
+  }
+
+  function ensureFrame() {
+    if (frame) return;
+    frame = document.createElement("iframe");
+    frame.title = "Support chat";
+    // No credential here: the session lives in the widget's own storage.
+    frame.src = origin + "/widget?organizationId=" + encodeURIComponent(org) +
+      "&hostOrigin=" + encodeURIComponent(location.origin);
+    panel.appendChild(frame);
+  }
+
+  function setOpen(value) {
+    if (!root) return;
+    open = value;
+    if (open) ensureFrame();
+    panel.className = open ? "parley-open" : "";
+    root.className = open ? "parley-is-open" : "";
+    button.innerHTML = open ? CLOSE_ICON : CHAT_ICON;
+    button.setAttribute("aria-expanded", String(open));
+    button.setAttribute("aria-label", open ? "Close support chat" : "Open support chat");
+    if (open && ready) post("opened");
+  }
+
+  function mount() {
+    root = document.createElement("div");
+    root.id = "parley-root";
+    var style = document.createElement("style");
+    style.textContent = CSS;
+    button = document.createElement("button");
+    button.id = "parley-launcher";
+    button.type = "button";
+    button.addEventListener("click", function () { setOpen(!open); });
+    panel = document.createElement("div");
+    panel.id = "parley-panel";
+    root.appendChild(style);
+    root.appendChild(panel);
+    root.appendChild(button);
+    document.body.appendChild(root);
+    window.addEventListener("message", onMessage);
+    setOpen(false);
+  }
+
+  function destroy() {
+    if (!root) return;
+    window.removeEventListener("message", onMessage);
+    root.parentNode.removeChild(root);
+    root = button = panel = frame = null;
+    open = ready = false;
+  }
+
+  var commands = {
+    open: function () { setOpen(true); },
+    close: function () { setOpen(false); },
+    toggle: function () { setOpen(!open); },
+    destroy: destroy
+  };
+
+  function Parley(command) {
+    var run = commands[command];
+    if (run) run();
+    else if (window.console) console.warn("Parley: unknown command", command);
+  }
+  Parley.loaded = true;
+  window.Parley = Parley;
+
+  function start() {
+    mount();
+    for (var i = 0; i < queue.length; i++) Parley.apply(null, queue[i]);
+  }
+  if (document.body) start();
+  else document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,1 +1,187 @@
-fn main() {}
+//! Developer commands, run as `cargo xtask COMMAND`:
+//!
+//! - `build-widget`: compiles the widget to wasm32 (release, size-optimized), binds it with
+//!   the `wasm-bindgen` library pinned by Cargo.lock (no download), shrinks it with
+//!   `wasm-opt -Oz` when available, and writes everything to `dist/widget/`.
+//! - `run`: builds the widget, then runs `parley serve --demo` (SQLite, demo site).
+//! - `test`: installs what the tests need where it can, builds the widget, and runs format
+//!   and lint checks and every test, including the headless-Chromium end-to-end test.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// binaryen from npm: Debian's is too old to read wasm-bindgen 0.2.130's output.
+const BINARYEN: &str = "binaryen@132.0.0";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn found(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// rustup may have automatic installs switched off: add the target explicitly (a no-op
+/// when present).
+fn ensure_wasm_target() -> Result<()> {
+    if found("rustup") {
+        run(Command::new("rustup").current_dir(root()).args([
+            "target",
+            "add",
+            "wasm32-unknown-unknown",
+        ]))?;
+    }
+    Ok(())
+}
+
+/// A `wasm-opt` that understands current wasm-bindgen output, installing binaryen from npm
+/// into `target/npm-tools` when npm is there; `None` (and a notice) otherwise.
+fn wasm_opt() -> Option<PathBuf> {
+    let tools = root().join("target/npm-tools");
+    let local = tools.join("node_modules/.bin/wasm-opt");
+    if !local.exists() && found("npm") {
+        let _ = run(Command::new("npm").args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &tools.to_string_lossy(),
+            BINARYEN,
+        ]));
+    }
+    if local.exists() {
+        return Some(local);
+    }
+    eprintln!("xtask: NOTICE: wasm-opt unavailable (needs npm); the widget is left unoptimized");
+    None
+}
+
+fn build_widget() -> Result<()> {
+    ensure_wasm_target()?;
+    run(cargo().args([
+        "build",
+        "--package",
+        "parley-widget",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--release",
+    ]))?;
+    let input = root().join("target/wasm32-unknown-unknown/release/parley-widget.wasm");
+    let out = root().join("dist/widget");
+    std::fs::create_dir_all(&out)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&input)
+        .web(true)?
+        .out_name("parley_widget")
+        .typescript(false)
+        // The library defaults this to true (the CLI does not): without it `init()` has no
+        // default wasm URL and the page silently renders nothing.
+        .omit_default_module_path(false)
+        .generate(&out)
+        .context("wasm-bindgen")?;
+    let wasm = out.join("parley_widget_bg.wasm");
+    if let Some(opt) = wasm_opt() {
+        run(Command::new(opt).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))?;
+    }
+    for file in ["index.html", "boot.js", "widget.css"] {
+        std::fs::copy(root().join("widget/static").join(file), out.join(file))
+            .with_context(|| format!("copying {file}"))?;
+    }
+    let size = std::fs::metadata(&wasm)?.len();
+    eprintln!(
+        "xtask: widget built in {} (wasm {} KiB)",
+        out.display(),
+        size / 1024
+    );
+    Ok(())
+}
+
+/// Chromium and chromedriver for the browser test: installed from Debian when missing and
+/// running as root; otherwise a clear request to install them.
+fn ensure_browser() -> Result<()> {
+    if found("chromedriver") && (found("chromium") || found("chromium-browser")) {
+        return Ok(());
+    }
+    if is_root() && found("apt-get") {
+        run(Command::new("apt-get").arg("update").arg("-q"))?;
+        run(Command::new("apt-get").args(["install", "-y", "-q", "chromium", "chromium-driver"]))?;
+        return Ok(());
+    }
+    bail!(
+        "the browser test needs Chromium and chromedriver: install the Debian packages `chromium` and `chromium-driver`"
+    )
+}
+
+fn test() -> Result<()> {
+    ensure_browser()?;
+    build_widget()?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(cargo()
+        .args(["test", "--workspace", "--exclude", "parley-widget"])
+        .env("PARLEY_REQUIRE_BROWSER", "1"))
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("build-widget") => build_widget(),
+        Some("run") => {
+            build_widget()?;
+            let mut cmd = cargo();
+            cmd.args([
+                "run",
+                "--package",
+                "parley-backend",
+                "--bin",
+                "parley",
+                "--",
+                "serve",
+                "--demo",
+            ])
+            .args(&args[1..]);
+            run(&mut cmd)
+        }
+        Some("test") => test(),
+        _ => bail!("usage: cargo xtask build-widget | run [PARLEY SERVE FLAGS] | test"),
+    }
+}

@@ -1,0 +1,166 @@
+//! Calls to the widget API (same origin as the widget page). Errors carry the server's
+//! `{"statusCode","code","message"}` body, so screens can react to codes.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use parley_shared::api::{
+    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
+    SendMessage, WidgetConfig,
+};
+use parley_shared::{ConversationId, ErrorCode, OrganizationId};
+use serde::de::DeserializeOwned;
+
+/// A failed call: the HTTP status (0 when the network failed) and the server's code.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// HTTP status, or 0 for a network failure.
+    pub status: u16,
+    /// The server's machine code, when it sent one.
+    pub code: Option<ErrorCode>,
+    /// A sentence to show.
+    pub message: String,
+}
+
+impl ApiError {
+    /// The session is gone (expired or unknown): the visitor must identify again.
+    pub fn is_session_error(&self) -> bool {
+        matches!(
+            self.code,
+            Some(ErrorCode::SessionExpired | ErrorCode::SessionInvalid)
+        )
+    }
+}
+
+async fn read<T: DeserializeOwned>(
+    result: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    let response = result.map_err(|_| ApiError {
+        status: 0,
+        code: None,
+        message: "Network error: check your connection.".into(),
+    })?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(|e| ApiError {
+            status: response.status(),
+            code: None,
+            message: format!("Unexpected answer from the server: {e}"),
+        });
+    }
+    let status = response.status();
+    match response.json::<parley_shared::ErrorBody>().await {
+        Ok(body) => Err(ApiError {
+            status,
+            code: body.code,
+            message: body.message,
+        }),
+        Err(_) => Err(ApiError {
+            status,
+            code: None,
+            message: format!("The server answered {status}."),
+        }),
+    }
+}
+
+fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Authorization", &format!("Bearer {token}"))
+}
+
+/// The organization's widget configuration (404 `organization_not_found` when unknown).
+pub async fn organization(id: OrganizationId) -> Result<WidgetConfig, ApiError> {
+    read(
+        Request::get(&format!("/api/widget/organizations/{id}"))
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// Identifies the visitor; the answer holds the new credential.
+pub async fn create_session(req: &CreateContactSession) -> Result<ContactSessionCreated, ApiError> {
+    let request = Request::post("/api/widget/contact-sessions").json(req);
+    match request {
+        Ok(r) => read(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Checks (and extends) the stored session.
+pub async fn current_session(token: &str) -> Result<ContactSession, ApiError> {
+    read(
+        authed(Request::get("/api/widget/contact-session"), token)
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// The visitor's conversations, newest activity first (first page, up to 50).
+pub async fn conversations(token: &str) -> Result<Page<Conversation>, ApiError> {
+    read(
+        authed(Request::get("/api/widget/conversations?limit=50"), token)
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// Starts a conversation.
+pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> {
+    read(
+        authed(Request::post("/api/widget/conversations"), token)
+            .send()
+            .await,
+    )
+    .await
+}
+
+/// One of the visitor's conversations.
+pub async fn conversation(token: &str, id: ConversationId) -> Result<Conversation, ApiError> {
+    read(
+        authed(
+            Request::get(&format!("/api/widget/conversations/{id}")),
+            token,
+        )
+        .send()
+        .await,
+    )
+    .await
+}
+
+/// Every message of a conversation, following cursors.
+pub async fn all_messages(token: &str, id: ConversationId) -> Result<Vec<Message>, ApiError> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/widget/conversations/{id}/messages?limit=100&cursor={c}"),
+            None => format!("/api/widget/conversations/{id}/messages?limit=100"),
+        };
+        let page: Page<Message> = read(authed(Request::get(&url), token).send().await).await?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Sends a contact message; resending the same `req.id` is safe.
+pub async fn send_message(
+    token: &str,
+    conversation: ConversationId,
+    req: &SendMessage,
+) -> Result<Message, ApiError> {
+    let url = format!("/api/widget/conversations/{conversation}/messages");
+    match authed(Request::post(&url), token).json(req) {
+        Ok(r) => read(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
+}

@@ -1,0 +1,220 @@
+//! The widget's root: the screen state machine (a reducer shared through context) and the
+//! boot sequence (find the organization ID → verify the organization → verify the session).
+
+use crate::api::{self, ApiError};
+use crate::screens::{
+    auth::AuthScreen, chat::ChatScreen, error::ErrorScreen, loading::LoadingScreen,
+    selection::SelectionScreen,
+};
+use crate::{host, storage};
+use parley_shared::api::{ContactSession, WidgetConfig};
+use parley_shared::{ConversationId, OrganizationId};
+use std::rc::Rc;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+/// Steps of the loading screen, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoadingStep {
+    /// Reading `organizationId` from the widget URL.
+    FindingOrganizationId,
+    /// Asking the server whether the organization exists.
+    VerifyingOrganization,
+    /// Checking the stored contact session, if any.
+    VerifyingSession,
+}
+
+/// Which screen is shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    /// Booting.
+    Loading(LoadingStep),
+    /// Name and email form.
+    Auth,
+    /// Start a chat, or reopen an earlier one.
+    Selection,
+    /// One conversation.
+    Chat(ConversationId),
+    /// A fatal problem, explained.
+    Error(String),
+}
+
+/// The visitor's session: its credential and what the server said of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    /// Bearer credential.
+    pub token: String,
+    /// The session.
+    pub info: ContactSession,
+}
+
+/// Widget-wide state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// The organization from the URL, once found.
+    pub organization_id: Option<OrganizationId>,
+    /// Its configuration, once verified.
+    pub organization: Option<WidgetConfig>,
+    /// The visitor's session, once identified.
+    pub session: Option<Session>,
+    /// The current screen.
+    pub screen: Screen,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            organization_id: None,
+            organization: None,
+            session: None,
+            screen: Screen::Loading(LoadingStep::FindingOrganizationId),
+        }
+    }
+}
+
+/// Everything that changes [`Model`].
+pub enum Action {
+    /// Boot progressed to `step`.
+    Step(LoadingStep, Option<OrganizationId>),
+    /// The organization exists.
+    OrganizationLoaded(WidgetConfig),
+    /// A session was restored or created: go to selection.
+    Authenticated(Session),
+    /// No usable session: ask for name and email (keeps the organization).
+    NeedAuth,
+    /// Open a conversation.
+    Open(ConversationId),
+    /// Back from chat to selection.
+    Back,
+    /// A fatal error.
+    Fail(String),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Step(step, org) => {
+                next.screen = Screen::Loading(step);
+                next.organization_id = org.or(next.organization_id);
+            }
+            Action::OrganizationLoaded(config) => next.organization = Some(config),
+            Action::Authenticated(session) => {
+                next.session = Some(session);
+                next.screen = Screen::Selection;
+            }
+            Action::NeedAuth => {
+                if let Some(org) = next.organization_id {
+                    storage::clear_token(org);
+                }
+                next.session = None;
+                next.screen = Screen::Auth;
+            }
+            Action::Open(id) => next.screen = Screen::Chat(id),
+            Action::Back => next.screen = Screen::Selection,
+            Action::Fail(message) => next.screen = Screen::Error(message),
+        }
+        Rc::new(next)
+    }
+}
+
+/// The handle screens use to read and change the model.
+pub type AppContext = UseReducerHandle<Model>;
+
+/// Reacts to an API failure the same way everywhere: a lost session sends the visitor to
+/// the auth screen; anything else is returned for the screen to show.
+pub fn handle_api_error(ctx: &AppContext, error: ApiError) -> Option<ApiError> {
+    if error.is_session_error() {
+        ctx.dispatch(Action::NeedAuth);
+        None
+    } else {
+        Some(error)
+    }
+}
+
+fn organization_from_url() -> Option<OrganizationId> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let raw = web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("organizationId")?;
+    raw.parse()
+        .ok()
+        .or(Some(OrganizationId(Default::default())))
+}
+
+async fn boot(ctx: AppContext) {
+    let Some(org) = organization_from_url() else {
+        ctx.dispatch(Action::Fail("This widget has no organization ID.".into()));
+        return;
+    };
+    ctx.dispatch(Action::Step(LoadingStep::VerifyingOrganization, Some(org)));
+    match api::organization(org).await {
+        Ok(config) => ctx.dispatch(Action::OrganizationLoaded(config)),
+        Err(e) if e.status == 404 => {
+            ctx.dispatch(Action::Fail("Organization not found.".into()));
+            return;
+        }
+        Err(e) => {
+            ctx.dispatch(Action::Fail(e.message));
+            return;
+        }
+    }
+    ctx.dispatch(Action::Step(LoadingStep::VerifyingSession, None));
+    let Some(token) = storage::token(org) else {
+        ctx.dispatch(Action::NeedAuth);
+        return;
+    };
+    match api::current_session(&token).await {
+        Ok(info) if info.organization_id == org => {
+            ctx.dispatch(Action::Authenticated(Session { token, info }))
+        }
+        Ok(_) => ctx.dispatch(Action::NeedAuth),
+        Err(e) => {
+            if let Some(e) = handle_api_error(&ctx, e) {
+                ctx.dispatch(Action::Fail(e.message));
+            }
+        }
+    }
+}
+
+fn focus_composer() {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(".composer textarea").ok().flatten())
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+/// The widget.
+#[function_component]
+pub fn App() -> Html {
+    let model = use_reducer(Model::default);
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            host::listen(|message| {
+                if message.kind == "opened" {
+                    focus_composer();
+                }
+            });
+            host::post("ready");
+            spawn_local(boot(model));
+        });
+    }
+    let screen = match &model.screen {
+        Screen::Loading(step) => html! { <LoadingScreen step={*step} /> },
+        Screen::Auth => html! { <AuthScreen /> },
+        Screen::Selection => html! { <SelectionScreen /> },
+        Screen::Chat(id) => html! { <ChatScreen key={id.to_string()} conversation_id={*id} /> },
+        Screen::Error(message) => html! { <ErrorScreen message={message.clone()} /> },
+    };
+    html! {
+        <ContextProvider<AppContext> context={model}>
+            <div class="parley">{ screen }</div>
+        </ContextProvider<AppContext>>
+    }
+}

@@ -1,0 +1,73 @@
+//! Following a conversation live over `/api/widget/live`, reconnecting after drops and
+//! resuming from the highest `seq` received, so nothing is missed or repeated.
+
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::Message as WsMessage;
+use gloo_net::websocket::futures::WebSocket;
+use parley_shared::live::{ClientFrame, ServerFrame};
+use parley_shared::{ConversationId, ErrorBody};
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+fn live_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!(
+        "{scheme}://{}/api/widget/live",
+        location.host().ok()?
+    ))
+}
+
+/// Follows `conversation` until the returned future is dropped or the server refuses the
+/// subscription (the refusal is returned: e.g. 401 `session_expired`). `last_seq` is read at
+/// each (re)connection and must be kept up to date by `on_frame`.
+pub async fn follow(
+    token: String,
+    conversation: ConversationId,
+    last_seq: Rc<Cell<u64>>,
+    on_frame: impl Fn(ServerFrame),
+    on_connected: impl Fn(bool),
+) -> ErrorBody {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        if let Some(url) = live_url()
+            && let Ok(socket) = WebSocket::open(&url)
+        {
+            let (mut sink, mut stream) = socket.split();
+            let subscribe = ClientFrame::Subscribe {
+                token: token.clone(),
+                conversation_id: conversation,
+                after_seq: last_seq.get(),
+            };
+            if let Ok(text) = serde_json::to_string(&subscribe)
+                && sink.send(WsMessage::Text(text)).await.is_ok()
+            {
+                while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
+                    let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                        continue;
+                    };
+                    match frame {
+                        ServerFrame::Error { error } => return error,
+                        ServerFrame::Ready { .. } => {
+                            backoff = Duration::from_millis(500);
+                            on_connected(true);
+                            on_frame(frame);
+                        }
+                        other => on_frame(other),
+                    }
+                }
+            }
+        }
+        on_connected(false);
+        gloo_timers::future::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}

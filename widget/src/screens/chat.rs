@@ -1,0 +1,403 @@
+//! Chat: one conversation's messages, live, with optimistic sending.
+//!
+//! A sent message shows at once ("Sending…"), becomes "Sent" when the server acknowledges
+//! it, and offers "Retry" on failure; retries reuse the message ID, so the server never
+//! stores it twice. History comes over HTTP, then the live socket resumes after the highest
+//! `seq` loaded.
+
+use crate::app::{Action, AppContext, handle_api_error};
+use crate::components::header::Header;
+use crate::screens::selection::status_label;
+use crate::{api, live, time};
+use futures_util::future::{AbortHandle, abortable};
+use parley_shared::api::{ConversationStatus, Message, MessageRole, SendMessage};
+use parley_shared::live::ServerFrame;
+use parley_shared::{ConversationId, ErrorCode, MessageId, Timestamp};
+use std::cell::Cell;
+use std::rc::Rc;
+use web_sys::HtmlTextAreaElement;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+/// Delivery state of a message in this view.
+#[derive(Clone, Debug, PartialEq)]
+enum Delivery {
+    Sending,
+    Sent,
+    Failed(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Item {
+    message: Message,
+    delivery: Delivery,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct ChatState {
+    items: Vec<Item>,
+    status: Option<ConversationStatus>,
+    loaded: bool,
+    connected: bool,
+    error: Option<String>,
+}
+
+enum ChatAction {
+    Loaded(ConversationStatus, Vec<Message>),
+    Confirmed(Message),
+    Pending(Message),
+    Failed(MessageId, String),
+    Retrying(MessageId),
+    Status(ConversationStatus),
+    Connected(bool),
+    Error(String),
+}
+
+impl ChatState {
+    /// Adds or replaces (by ID) a message the server has stored; keeps `seq` order, with
+    /// unconfirmed messages last in the order they were written.
+    fn confirm(&mut self, message: Message) {
+        match self.items.iter_mut().find(|i| i.message.id == message.id) {
+            Some(item) => {
+                *item = Item {
+                    message,
+                    delivery: Delivery::Sent,
+                }
+            }
+            None => self.items.push(Item {
+                message,
+                delivery: Delivery::Sent,
+            }),
+        }
+        self.items.sort_by_key(|i| {
+            if i.message.seq == 0 {
+                u64::MAX
+            } else {
+                i.message.seq
+            }
+        });
+    }
+}
+
+impl Reducible for ChatState {
+    type Action = ChatAction;
+
+    fn reduce(self: Rc<Self>, action: ChatAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            ChatAction::Loaded(status, messages) => {
+                next.status = Some(status);
+                next.loaded = true;
+                for m in messages {
+                    next.confirm(m);
+                }
+            }
+            ChatAction::Confirmed(m) => next.confirm(m),
+            ChatAction::Pending(m) => next.items.push(Item {
+                message: m,
+                delivery: Delivery::Sending,
+            }),
+            ChatAction::Failed(id, why) => {
+                if let Some(item) = next
+                    .items
+                    .iter_mut()
+                    .find(|i| i.message.id == id && i.delivery != Delivery::Sent)
+                {
+                    item.delivery = Delivery::Failed(why);
+                }
+            }
+            ChatAction::Retrying(id) => {
+                if let Some(item) = next.items.iter_mut().find(|i| i.message.id == id) {
+                    item.delivery = Delivery::Sending;
+                }
+            }
+            ChatAction::Status(status) => next.status = Some(status),
+            ChatAction::Connected(connected) => next.connected = connected,
+            ChatAction::Error(e) => next.error = Some(e),
+        }
+        Rc::new(next)
+    }
+}
+
+/// Chat screen properties.
+#[derive(Properties, PartialEq)]
+pub struct ChatProps {
+    /// The conversation shown.
+    pub conversation_id: ConversationId,
+}
+
+/// Posts (or re-posts) a contact message and records the outcome.
+fn post(
+    ctx: AppContext,
+    chat: UseReducerHandle<ChatState>,
+    token: String,
+    conversation: ConversationId,
+    message: Message,
+) {
+    spawn_local(async move {
+        let request = SendMessage {
+            id: message.id,
+            content: message.content.clone(),
+        };
+        match api::send_message(&token, conversation, &request).await {
+            Ok(stored) => chat.dispatch(ChatAction::Confirmed(stored)),
+            Err(e) if e.code == Some(ErrorCode::ConversationResolved) => {
+                chat.dispatch(ChatAction::Status(ConversationStatus::Resolved));
+                chat.dispatch(ChatAction::Failed(
+                    message.id,
+                    "Not sent: this conversation is resolved.".into(),
+                ));
+            }
+            Err(e) => {
+                if let Some(e) = handle_api_error(&ctx, e) {
+                    chat.dispatch(ChatAction::Failed(
+                        message.id,
+                        format!("Not sent: {}", e.message),
+                    ));
+                }
+            }
+        }
+    });
+}
+
+/// Loads the conversation and its history, then follows it live until dropped.
+async fn load_and_follow(
+    ctx: AppContext,
+    chat: UseReducerHandle<ChatState>,
+    token: String,
+    id: ConversationId,
+) {
+    let loaded = async {
+        let conversation = api::conversation(&token, id).await?;
+        let messages = api::all_messages(&token, id).await?;
+        Ok::<_, api::ApiError>((conversation, messages))
+    };
+    let last_seq = Rc::new(Cell::new(0));
+    match loaded.await {
+        Ok((conversation, messages)) => {
+            last_seq.set(messages.iter().map(|m| m.seq).max().unwrap_or(0));
+            chat.dispatch(ChatAction::Loaded(conversation.status, messages));
+        }
+        Err(e) => {
+            if let Some(e) = handle_api_error(&ctx, e) {
+                chat.dispatch(ChatAction::Error(e.message));
+            }
+            return;
+        }
+    }
+    let on_frame = {
+        let (chat, last_seq) = (chat.clone(), last_seq.clone());
+        move |frame: ServerFrame| match frame {
+            ServerFrame::Message { message } => {
+                last_seq.set(last_seq.get().max(message.seq));
+                chat.dispatch(ChatAction::Confirmed(message));
+            }
+            ServerFrame::Status { status, .. } => chat.dispatch(ChatAction::Status(status)),
+            ServerFrame::Ready { conversation } => {
+                chat.dispatch(ChatAction::Status(conversation.status))
+            }
+            ServerFrame::Error { .. } => {}
+        }
+    };
+    let on_connected = {
+        let chat = chat.clone();
+        move |up| chat.dispatch(ChatAction::Connected(up))
+    };
+    let refusal = live::follow(token, id, last_seq, on_frame, on_connected).await;
+    if matches!(
+        refusal.code,
+        Some(ErrorCode::SessionExpired | ErrorCode::SessionInvalid)
+    ) {
+        ctx.dispatch(Action::NeedAuth);
+    } else {
+        chat.dispatch(ChatAction::Error(refusal.message));
+    }
+}
+
+fn author(m: &Message) -> String {
+    match m.role {
+        MessageRole::Contact => "You".to_owned(),
+        MessageRole::Operator => m
+            .author_name
+            .clone()
+            .unwrap_or_else(|| "Support".to_owned()),
+        MessageRole::Assistant => m
+            .author_name
+            .clone()
+            .unwrap_or_else(|| "Assistant".to_owned()),
+        MessageRole::System => "Parley".to_owned(),
+    }
+}
+
+/// The chat screen.
+#[function_component]
+pub fn ChatScreen(props: &ChatProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let chat = use_reducer(ChatState::default);
+    let draft = use_state(String::new);
+    let end = use_node_ref();
+    let id = props.conversation_id;
+    let token = ctx
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+
+    {
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        use_effect_with(id, move |id| {
+            let (task, handle): (_, AbortHandle) =
+                abortable(load_and_follow(ctx, chat, token, *id));
+            spawn_local(async move {
+                let _ = task.await;
+            });
+            // Leaving the screen drops the socket.
+            move || handle.abort()
+        });
+    }
+    {
+        let end = end.clone();
+        use_effect_with(chat.items.len(), move |_| {
+            if let Some(el) = end.cast::<web_sys::Element>() {
+                el.scroll_into_view_with_bool(false);
+            }
+        });
+    }
+
+    let resolved = chat.status == Some(ConversationStatus::Resolved);
+    let send = {
+        let (ctx, chat, draft, token) = (ctx.clone(), chat.clone(), draft.clone(), token.clone());
+        Callback::from(move |()| {
+            let content = (*draft).clone();
+            if content.trim().is_empty() || chat.status == Some(ConversationStatus::Resolved) {
+                return;
+            }
+            draft.set(String::new());
+            let message = Message {
+                id: MessageId::new_random(),
+                conversation_id: id,
+                seq: 0,
+                role: MessageRole::Contact,
+                author_name: None,
+                content,
+                created_at: Timestamp::from_unix_millis(js_sys::Date::now() as i64),
+            };
+            chat.dispatch(ChatAction::Pending(message.clone()));
+            post(ctx.clone(), chat.clone(), token.clone(), id, message);
+        })
+    };
+    let onsubmit = {
+        let send = send.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            send.emit(());
+        })
+    };
+    let onkeydown = {
+        let send = send.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                e.prevent_default();
+                send.emit(());
+            }
+        })
+    };
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let back = {
+        let ctx = ctx.clone();
+        Callback::from(move |()| ctx.dispatch(Action::Back))
+    };
+    let new_conversation = {
+        let (ctx, token) = (ctx.clone(), token.clone());
+        Callback::from(move |()| {
+            let (ctx, token) = (ctx.clone(), token.clone());
+            spawn_local(async move {
+                match api::create_conversation(&token).await {
+                    Ok(c) => ctx.dispatch(Action::Open(c.id)),
+                    Err(e) => {
+                        handle_api_error(&ctx, e);
+                    }
+                }
+            });
+        })
+    };
+
+    let messages = chat.items.iter().map(|item| {
+        let m = &item.message;
+        let mine = m.role == MessageRole::Contact;
+        let delivery = match &item.delivery {
+            Delivery::Sending => html! { <span class="delivery sending">{ "Sending…" }</span> },
+            Delivery::Sent if mine => html! { <span class="delivery sent">{ "Sent" }</span> },
+            Delivery::Sent => html! {},
+            Delivery::Failed(why) => {
+                let retry = {
+                    let (ctx, chat, token, message) =
+                        (ctx.clone(), chat.clone(), token.clone(), m.clone());
+                    Callback::from(move |_| {
+                        chat.dispatch(ChatAction::Retrying(message.id));
+                        post(
+                            ctx.clone(),
+                            chat.clone(),
+                            token.clone(),
+                            id,
+                            message.clone(),
+                        );
+                    })
+                };
+                html! {
+                    <span class="delivery failed">{ why }
+                        <button type="button" class="retry" onclick={retry}>{ "Retry" }</button>
+                    </span>
+                }
+            }
+        };
+        html! {
+            <li class={classes!("message", if mine { "mine" } else { "theirs" }, m.role.as_str())}
+                data-message-id={m.id.to_string()} data-seq={m.seq.to_string()}>
+                <div class="meta"><span class="author">{ author(m) }</span>
+                    <time>{ time::short(m.created_at) }</time></div>
+                <div class="bubble">{ m.content.clone() }</div>
+                { delivery }
+            </li>
+        }
+    });
+
+    let status_bar = chat.status.map(|s| html! {
+        <div class={classes!("status-bar", s.as_str())}>
+            <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
+            if chat.loaded && !chat.connected && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
+        </div>
+    });
+
+    html! {
+        <>
+            <Header title={super::title(&ctx)} on_back={back}
+                menu={vec![(AttrValue::from("Start a new conversation"), new_conversation.clone())]} />
+            { status_bar }
+            <main class="screen chat">
+                if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
+                if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
+                <ol class="messages" aria-live="polite">{ for messages }</ol>
+                <div ref={end}></div>
+            </main>
+            if resolved {
+                <div class="resolved-notice">
+                    <p>{ "This conversation is resolved." }</p>
+                    <button type="button" class="primary" onclick={Callback::from(move |_| new_conversation.emit(()))}>
+                        { "Start a new conversation" }</button>
+                </div>
+            }
+            <form class="composer" onsubmit={onsubmit}>
+                <textarea rows="1" placeholder={if resolved { "This conversation is resolved" } else { "Write a message…" }}
+                    aria-label="Message" value={(*draft).clone()} {oninput} {onkeydown} disabled={resolved}
+                    maxlength={parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS.to_string()} />
+                <button type="submit" class="send" disabled={resolved || draft.trim().is_empty()} aria-label="Send">{ "➤" }</button>
+            </form>
+        </>
+    }
+}
