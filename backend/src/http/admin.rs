@@ -1,7 +1,7 @@
 //! The interim admin API (`/api/admin`), bearer-token protected, used by `parley reply` and
 //! tests until the staff dashboard exists.
 
-use super::extract::{Admin, Json, PathParam, conversation_id};
+use super::extract::{Admin, ConversationPath, Json};
 use crate::app::AppState;
 use crate::conversations;
 use crate::error::Result;
@@ -24,10 +24,10 @@ pub(super) fn router() -> Router<AppState> {
 async fn reply(
     State(state): State<AppState>,
     _: Admin,
-    PathParam(raw): PathParam,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<StaffReply>,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let (message, created) = messages::send_as_staff(&state, conversation_id(&raw)?, req).await?;
+    let (message, created) = messages::send_as_staff(&state, id, req).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -39,10 +39,10 @@ async fn reply(
 async fn update_conversation(
     State(state): State<AppState>,
     _: Admin,
-    PathParam(raw): PathParam,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<UpdateConversation>,
 ) -> Result<Json<Conversation>> {
-    conversations::set_status(&state, conversation_id(&raw)?, req.status)
+    conversations::set_status(&state, id, req.status)
         .await
         .map(Json)
 }

@@ -67,9 +67,19 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
     }
 }
 
-/// Parses a conversation ID from a path segment; malformed → 404 `conversation_not_found`.
-pub fn conversation_id(raw: &str) -> Result<ConversationId, Error> {
-    raw.parse().map_err(|_| Error::ConversationNotFound)
+/// The `{conversation_id}` path segment, parsed before any body is read: malformed → 404
+/// `conversation_not_found`, exactly like an unknown or foreign ID.
+pub struct ConversationPath(pub ConversationId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ConversationPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let PathParam(raw) = PathParam::from_request_parts(parts, state).await?;
+        raw.parse()
+            .map(Self)
+            .map_err(|_| Error::ConversationNotFound)
+    }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

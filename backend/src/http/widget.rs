@@ -1,6 +1,6 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call.
 
-use super::extract::{Contact, Json, PathParam, Query, conversation_id};
+use super::extract::{Contact, ConversationPath, Json, PathParam, Query};
 use super::live;
 use crate::app::AppState;
 use crate::error::{Error, Result};
@@ -90,20 +90,17 @@ async fn list_conversations(
 async fn get_conversation(
     State(state): State<AppState>,
     Contact(session): Contact,
-    PathParam(raw): PathParam,
+    ConversationPath(id): ConversationPath,
 ) -> Result<Json<Conversation>> {
-    conversations::get_own(&state, &session, conversation_id(&raw)?)
-        .await
-        .map(Json)
+    conversations::get_own(&state, &session, id).await.map(Json)
 }
 
 async fn list_messages(
     State(state): State<AppState>,
     Contact(session): Contact,
-    PathParam(raw): PathParam,
+    ConversationPath(id): ConversationPath,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<Message>>> {
-    let id = conversation_id(&raw)?;
     messages::list_own(&state, &session, id, q.cursor.as_deref(), q.limit)
         .await
         .map(Json)
@@ -113,10 +110,9 @@ async fn list_messages(
 async fn send_message(
     State(state): State<AppState>,
     Contact(session): Contact,
-    PathParam(raw): PathParam,
+    ConversationPath(id): ConversationPath,
     Json(req): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<Message>)> {
-    let id = conversation_id(&raw)?;
     let (message, created) = messages::send_as_contact(&state, &session, id, req).await?;
     let status = if created {
         StatusCode::CREATED

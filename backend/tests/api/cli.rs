@@ -1,0 +1,65 @@
+//! The real `parley` binary, as scripts use it.
+
+use crate::helpers::TestApp;
+use parley_shared::api::MessageRole;
+use std::process::Command;
+
+fn parley() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_parley"))
+}
+
+#[tokio::test]
+async fn org_create_prints_the_new_id_alone_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = parley()
+        .args(["org", "create", "--name", "Acme Bakery", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let id: parley_shared::OrganizationId =
+        stdout.trim_end_matches('\n').parse().expect("only a UUID");
+    assert_eq!(stdout, format!("{id}\n"));
+}
+
+#[tokio::test]
+async fn reply_posts_a_staff_message_through_the_running_server() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let data_dir = app.config.data_dir.clone();
+    let base = app.base.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        parley()
+            .args([
+                "reply",
+                &conversation.id.to_string(),
+                "Hello from the CLI",
+                "--author",
+                "Sam",
+                "--server",
+                &base,
+                "--data-dir",
+            ])
+            .arg(&data_dir)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let messages = visitor.messages(conversation.id).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].role, MessageRole::Operator);
+    assert_eq!(messages[0].author_name.as_deref(), Some("Sam"));
+}

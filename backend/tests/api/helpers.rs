@@ -1,0 +1,229 @@
+//! `TestApp`: a running Parley plus typed helpers per actor (visitor, staff).
+
+use parley_backend::clock::ManualClock;
+use parley_backend::{Application, Config, app, organizations};
+use parley_shared::api::{ContactSessionCreated, Conversation, Message};
+use parley_shared::{ConversationId, ErrorBody, ErrorCode, MessageId, OrganizationId};
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+/// A running server with its own database and clock.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub admin_token: String,
+    pub demo_url: Option<String>,
+    pub demo_org: Option<OrganizationId>,
+    pub state: parley_backend::AppState,
+    pub config: Config,
+    _dir: TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        adjust(&mut config);
+        let clock = Arc::new(ManualClock::starting_now());
+        let app = Application::build(config.clone(), clock.clone())
+            .await
+            .expect("build app");
+        let base = app.public_url().to_owned();
+        let demo_url = app.demo_url();
+        let demo_org = app.demo_organization();
+        let state = app.state().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        let admin_token = app::admin_token(&config).expect("admin token");
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            admin_token,
+            demo_url,
+            demo_org,
+            state,
+            config,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A new organization, created through the domain layer (as `parley org create` does).
+    pub async fn organization(&self, name: &str) -> OrganizationId {
+        organizations::create(self.state.store.as_ref(), self.clock.as_ref(), name)
+            .await
+            .expect("create organization")
+            .id
+    }
+
+    /// `POST /api/widget/contact-sessions` with raw JSON.
+    pub async fn post_session(&self, body: Value) -> Response {
+        self.client
+            .post(self.url("/api/widget/contact-sessions"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A visitor of `org`, identified.
+    pub async fn visitor(&self, org: OrganizationId, name: &str) -> Visitor<'_> {
+        let response = self
+            .post_session(json!({
+                "organizationId": org,
+                "name": name,
+                "email": format!("{}@example.com", name.to_lowercase()),
+                "metadata": {"userAgent": "test", "language": "fr-FR", "timezone": "Europe/Paris"}
+            }))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let created: ContactSessionCreated = response.json().await.expect("session json");
+        Visitor {
+            app: self,
+            token: created.token,
+        }
+    }
+
+    /// A staff reply through the admin API.
+    pub async fn staff_reply(&self, conversation: ConversationId, text: &str) -> Message {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/admin/conversations/{conversation}/messages")))
+            .bearer_auth(&self.admin_token)
+            .json(&json!({"content": text, "authorName": "Camille"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("message json")
+    }
+
+    /// Sets a conversation's status through the admin API.
+    pub async fn set_status(&self, conversation: ConversationId, status: &str) -> Response {
+        self.client
+            .patch(self.url(&format!("/api/admin/conversations/{conversation}")))
+            .bearer_auth(&self.admin_token)
+            .json(&json!({ "status": status }))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Reading the manual clock in tests.
+pub trait ClockExt {
+    fn now_ms(&self) -> i64;
+}
+
+impl ClockExt for ManualClock {
+    fn now_ms(&self) -> i64 {
+        use parley_backend::clock::Clock;
+        self.now().unix_millis()
+    }
+}
+
+/// An identified visitor (a contact session).
+pub struct Visitor<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl Visitor<'_> {
+    pub async fn get(&self, path: &str) -> Response {
+        self.app
+            .client
+            .get(self.app.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn start_conversation(&self) -> Conversation {
+        let response = self
+            .app
+            .client
+            .post(self.app.url("/api/widget/conversations"))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("conversation json")
+    }
+
+    /// Sends `content` with message ID `id`; returns the raw response.
+    pub async fn send(
+        &self,
+        conversation: ConversationId,
+        id: MessageId,
+        content: &str,
+    ) -> Response {
+        self.post_json(
+            &format!("/api/widget/conversations/{conversation}/messages"),
+            &json!({"id": id, "content": content}),
+        )
+        .await
+    }
+
+    /// Sends a fresh message that must be accepted.
+    pub async fn say(&self, conversation: ConversationId, content: &str) -> Message {
+        let response = self
+            .send(conversation, MessageId::new_random(), content)
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("message json")
+    }
+
+    pub async fn messages(&self, conversation: ConversationId) -> Vec<Message> {
+        let response = self
+            .get(&format!(
+                "/api/widget/conversations/{conversation}/messages?limit=100"
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let page: Value = response.json().await.expect("page json");
+        serde_json::from_value(page["items"].clone()).expect("messages")
+    }
+}
+
+/// Asserts an error response: status, JSON body with the same `statusCode`, and `code`.
+pub async fn assert_error(response: Response, status: StatusCode, code: ErrorCode) -> ErrorBody {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "error is JSON, got {content_type}"
+    );
+    let body: ErrorBody = response.json().await.expect("error body");
+    assert_eq!(body.status_code, status.as_u16());
+    assert_eq!(body.code, Some(code));
+    assert!(!body.message.is_empty());
+    body
+}

@@ -1,0 +1,176 @@
+use crate::helpers::{TestApp, Visitor};
+use futures_util::{SinkExt, StreamExt};
+use parley_shared::api::ConversationStatus;
+use parley_shared::live::{ClientFrame, ServerFrame};
+use parley_shared::{ConversationId, ErrorCode};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A live connection, subscribed, with its `Ready` frame consumed.
+struct Live {
+    socket: Socket,
+}
+
+impl Live {
+    async fn open(
+        app: &TestApp,
+        token: &str,
+        conversation: ConversationId,
+        after_seq: u64,
+    ) -> (Self, ServerFrame) {
+        let url = format!("{}/api/widget/live", app.base.replace("http://", "ws://"));
+        let (mut socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connect");
+        let subscribe = ClientFrame::Subscribe {
+            token: token.to_owned(),
+            conversation_id: conversation,
+            after_seq,
+        };
+        socket
+            .send(WsMessage::text(serde_json::to_string(&subscribe).unwrap()))
+            .await
+            .unwrap();
+        let mut live = Self { socket };
+        let first = live.next().await;
+        (live, first)
+    }
+
+    async fn subscribed(
+        app: &TestApp,
+        visitor: &Visitor<'_>,
+        conversation: ConversationId,
+        after_seq: u64,
+    ) -> Self {
+        let (live, first) = Self::open(app, &visitor.token, conversation, after_seq).await;
+        assert!(
+            matches!(first, ServerFrame::Ready { .. }),
+            "expected ready, got {first:?}"
+        );
+        live
+    }
+
+    /// The next frame; fails the test after 5 s (no sleeps: this waits for the event).
+    async fn next(&mut self) -> ServerFrame {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("socket open")
+                .expect("frame");
+            if let WsMessage::Text(text) = frame {
+                return serde_json::from_str(&text).expect("server frame");
+            }
+        }
+    }
+
+    async fn next_message_seq(&mut self) -> (u64, String) {
+        match self.next().await {
+            ServerFrame::Message { message } => (message.seq, message.content),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    /// Asserts nothing arrives for a short while (used only to check for duplicates).
+    async fn assert_quiet(&mut self) {
+        let extra = tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await;
+        assert!(extra.is_err(), "unexpected frame: {extra:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_staff_reply_and_a_status_change_arrive_live() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+
+    visitor.say(conversation.id, "Bonjour, j'ai faim").await;
+    assert_eq!(
+        live.next_message_seq().await,
+        (1, "Bonjour, j'ai faim".to_owned())
+    );
+    app.staff_reply(conversation.id, "Bonjour ! Que désirez-vous ?")
+        .await;
+    match live.next().await {
+        ServerFrame::Message { message } => {
+            assert_eq!(message.seq, 2);
+            assert_eq!(message.author_name.as_deref(), Some("Camille"));
+        }
+        other => panic!("expected the reply, got {other:?}"),
+    }
+    app.set_status(conversation.id, "resolved").await;
+    match live.next().await {
+        ServerFrame::Status { status, .. } => assert_eq!(status, ConversationStatus::Resolved),
+        other => panic!("expected a status change, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn after_a_disconnect_the_client_resumes_with_no_gap_and_no_duplicate() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    visitor.say(conversation.id, "one").await;
+    visitor.say(conversation.id, "two").await;
+    assert_eq!(live.next_message_seq().await.0, 1);
+    assert_eq!(live.next_message_seq().await.0, 2);
+    drop(live);
+
+    // Missed while disconnected.
+    visitor.say(conversation.id, "three").await;
+    app.staff_reply(conversation.id, "four").await;
+    visitor.say(conversation.id, "five").await;
+
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 2).await;
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(live.next_message_seq().await);
+    }
+    assert_eq!(
+        got,
+        vec![(3, "three".into()), (4, "four".into()), (5, "five".into())]
+    );
+    // New messages keep flowing after the replay, each exactly once.
+    visitor.say(conversation.id, "six").await;
+    assert_eq!(live.next_message_seq().await, (6, "six".to_owned()));
+    live.assert_quiet().await;
+}
+
+#[tokio::test]
+async fn a_subscription_to_another_sessions_conversation_is_refused_with_404() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let owner = app.visitor(org, "Ada").await;
+    let stranger = app.visitor(org, "Eve").await;
+    let conversation = owner.start_conversation().await;
+    owner.say(conversation.id, "private").await;
+    let (_, first) = Live::open(&app, &stranger.token, conversation.id, 0).await;
+    match first {
+        ServerFrame::Error { error } => {
+            assert_eq!(error.status_code, 404);
+            assert_eq!(error.code, Some(ErrorCode::ConversationNotFound));
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused_live_with_session_expired() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    app.clock.advance_secs(25 * 3600);
+    let (_, first) = Live::open(&app, &visitor.token, conversation.id, 0).await;
+    match first {
+        ServerFrame::Error { error } => assert_eq!(error.code, Some(ErrorCode::SessionExpired)),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

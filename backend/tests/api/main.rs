@@ -1,0 +1,12 @@
+//! Parley's API tests: a real server on a random port, a fresh SQLite file per test, real
+//! HTTP and WebSocket clients, and a manual clock for expiry. One binary, one module per
+//! area (see the house style).
+
+mod browser;
+mod cli;
+mod contact_sessions;
+mod conversations;
+mod helpers;
+mod live;
+mod messages;
+mod organizations;

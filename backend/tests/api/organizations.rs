@@ -1,0 +1,87 @@
+use crate::helpers::{TestApp, assert_error};
+use parley_shared::ErrorCode;
+use parley_shared::api::WidgetConfig;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn health_answers_200() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn widget_configuration_of_an_existing_organization_is_returned() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme Bakery").await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/widget/organizations/{org}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let config: WidgetConfig = response.json().await.unwrap();
+    assert_eq!(config.organization_id, org);
+    assert_eq!(config.name, "Acme Bakery");
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_organization_ids_are_404_json() {
+    let app = TestApp::spawn().await;
+    for id in [
+        "00000000-0000-4000-8000-000000000000",
+        "not-a-uuid",
+        "%27%3B--",
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/widget/organizations/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_error(
+            response,
+            StatusCode::NOT_FOUND,
+            ErrorCode::OrganizationNotFound,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_answer_json_errors() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/api/nope")).send().await.unwrap();
+    assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    let response = app
+        .client
+        .delete(app.url("/api/widget/conversations"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn embed_script_is_served_as_javascript() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/embed.js")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/javascript"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("data-organization-id"));
+    assert!(
+        !body.contains("postMessage(message, \"*\")"),
+        "never posts to '*'"
+    );
+}
