@@ -16,7 +16,6 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub admin_token: String,
     pub demo_url: Option<String>,
-    pub demo_org: Option<OrganizationId>,
     pub state: parley_backend::AppState,
     pub config: Config,
     _dir: TempDir,
@@ -37,7 +36,6 @@ impl TestApp {
             .expect("build app");
         let base = app.public_url().to_owned();
         let demo_url = app.demo_url();
-        let demo_org = app.demo_organization();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let admin_token = app::admin_token(&config).expect("admin token");
@@ -47,7 +45,6 @@ impl TestApp {
             clock,
             admin_token,
             demo_url,
-            demo_org,
             state,
             config,
             _dir: dir,

@@ -379,7 +379,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <Header title={super::title(&ctx)} on_back={back}
                 menu={vec![(AttrValue::from("Start a new conversation"), new_conversation.clone())]} />
             { status_bar }
-            <main class="screen chat">
+            <main class="screen chat" data-conversation-id={id.to_string()}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
                 <ol class="messages" aria-live="polite">{ for messages }</ol>
