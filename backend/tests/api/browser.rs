@@ -35,7 +35,11 @@ fn browser_required() -> bool {
 }
 
 fn start_chromedriver() -> Option<Chromedriver> {
-    let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -83,18 +87,32 @@ async fn connect(driver: &Chromedriver, profile: &std::path::Path) -> Client {
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn wait_css(client: &Client, css: &str) -> Result<fantoccini::elements::Element, CmdError> {
-    client.wait().at_most(WAIT).for_element(Locator::Css(css)).await
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
 }
 
-async fn wait_xpath(client: &Client, xpath: &str) -> Result<fantoccini::elements::Element, CmdError> {
-    client.wait().at_most(WAIT).for_element(Locator::XPath(xpath)).await
+async fn wait_xpath(
+    client: &Client,
+    xpath: &str,
+) -> Result<fantoccini::elements::Element, CmdError> {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
 }
 
 /// Clicks the launcher on the host page and switches into the widget's iframe.
 async fn open_widget(client: &Client) -> Result<(), CmdError> {
     client.enter_parent_frame().await?;
     wait_css(client, "#parley-launcher").await?.click().await?;
-    wait_css(client, "#parley-panel.parley-open iframe").await?.enter_frame().await
+    wait_css(client, "#parley-panel.parley-open iframe")
+        .await?
+        .enter_frame()
+        .await
 }
 
 async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
@@ -104,12 +122,28 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     let host_origin = client.execute("return location.origin", vec![]).await?;
     assert_ne!(host_origin.as_str(), Some(app.base.as_str()));
     // Nothing heavy loads before the first open.
-    assert!(client.find_all(Locator::Css("#parley-panel iframe")).await?.is_empty());
+    assert!(
+        client
+            .find_all(Locator::Css("#parley-panel iframe"))
+            .await?
+            .is_empty()
+    );
 
     open_widget(client).await?;
-    wait_css(client, "#parley-name").await?.send_keys("Ada Lovelace").await?;
-    client.find(Locator::Css("#parley-email")).await?.send_keys("ada@example.com").await?;
-    client.find(Locator::Css(".auth-form button[type=submit]")).await?.click().await?;
+    wait_css(client, "#parley-name")
+        .await?
+        .send_keys("Ada Lovelace")
+        .await?;
+    client
+        .find(Locator::Css("#parley-email"))
+        .await?
+        .send_keys("ada@example.com")
+        .await?;
+    client
+        .find(Locator::Css(".auth-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
 
     wait_css(client, ".start-chat").await?.click().await?;
     let chat = wait_css(client, ".screen.chat").await?;
@@ -123,28 +157,56 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     composer
         .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))
         .await?;
-    wait_xpath(client, r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#).await?;
+    wait_xpath(
+        client,
+        r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#,
+    )
+    .await?;
     wait_css(client, ".message.mine .delivery.sent").await?;
 
     // A staff reply arrives live, without reload.
-    app.staff_reply(conversation, "Bonjour ! Une baguette ?").await;
+    app.staff_reply(conversation, "Bonjour ! Une baguette ?")
+        .await;
     wait_xpath(client, r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Bonjour ! Une baguette ?"]"#).await?;
-    let author = client.find(Locator::Css(".message.theirs .author")).await?.text().await?;
+    let author = client
+        .find(Locator::Css(".message.theirs .author"))
+        .await?
+        .text()
+        .await?;
     assert_eq!(author, "Camille");
 
     // Reload the host page: the session and the conversation are still there.
     client.enter_parent_frame().await?;
     client.refresh().await?;
     open_widget(client).await?;
-    let listed = wait_css(client, &format!(".conversation[data-conversation-id='{conversation}']")).await?;
-    assert!(listed.text().await?.contains("Une baguette"), "the list previews the last message");
+    let listed = wait_css(
+        client,
+        &format!(".conversation[data-conversation-id='{conversation}']"),
+    )
+    .await?;
+    assert!(
+        listed.text().await?.contains("Une baguette"),
+        "the list previews the last message"
+    );
     listed.click().await?;
-    wait_xpath(client, r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#).await?;
+    wait_xpath(
+        client,
+        r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#,
+    )
+    .await?;
     wait_xpath(client, r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Bonjour ! Une baguette ?"]"#).await?;
-    assert_eq!(client.find_all(Locator::Css(".message")).await?.len(), 2, "no duplicates");
+    assert_eq!(
+        client.find_all(Locator::Css(".message")).await?.len(),
+        2,
+        "no duplicates"
+    );
 
     // Back returns to selection.
-    client.find(Locator::Css(".header .back")).await?.click().await?;
+    client
+        .find(Locator::Css(".header .back"))
+        .await?
+        .click()
+        .await?;
     wait_css(client, ".start-chat").await?;
     Ok(())
 }
@@ -165,7 +227,9 @@ async fn a_visitor_chats_from_the_demo_page_gets_a_live_reply_and_finds_it_after
     };
     let profile = tempfile::tempdir().expect("profile dir");
     let client = connect(&driver, profile.path()).await;
-    let outcome = AssertUnwindSafe(scenario(&app, &client)).catch_unwind().await;
+    let outcome = AssertUnwindSafe(scenario(&app, &client))
+        .catch_unwind()
+        .await;
     let _ = client.close().await;
     match outcome {
         Ok(result) => result.expect("browser scenario"),
