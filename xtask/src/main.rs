@@ -144,6 +144,45 @@ fn ensure_browser() -> Result<()> {
     )
 }
 
+/// Runs `cargo test` with `args`, echoing its output, and returns (passed, failed) summed
+/// over every `test result:` line.
+fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = cargo();
+    cmd.arg("test").args(args).envs(envs.iter().copied());
+    eprintln!("xtask: running {cmd:?}");
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';')
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(word)?
+                                .trim()
+                                .rsplit(' ')
+                                .next()?
+                                .parse::<u64>()
+                                .ok()
+                        })
+                        .unwrap_or(0)
+                };
+                passed += count(" passed");
+                failed += count(" failed");
+            }
+        }
+    }
+    let status = child.wait()?;
+    if !status.success() {
+        bail!("cargo test failed with {status} ({passed} passed, {failed} failed)");
+    }
+    Ok((passed, failed))
+}
+
 fn test() -> Result<()> {
     ensure_browser()?;
     build_widget()?;

@@ -105,6 +105,17 @@ async fn wait_xpath(
         .await
 }
 
+/// With `PARLEY_SCREENSHOTS=DIR`, saves what the browser shows as `DIR/NAME.png`.
+async fn screenshot(client: &Client, name: &str) -> Result<(), CmdError> {
+    if let Some(dir) = std::env::var_os("PARLEY_SCREENSHOTS") {
+        let png = client.screenshot().await?;
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png)
+            .expect("write screenshot");
+    }
+    Ok(())
+}
+
 /// Clicks the launcher on the host page and switches into the widget's iframe.
 async fn open_widget(client: &Client) -> Result<(), CmdError> {
     client.enter_parent_frame().await?;
@@ -163,6 +174,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     )
     .await?;
     wait_css(client, ".message.mine .delivery.sent").await?;
+    screenshot(client, "1-chat").await?;
 
     // A staff reply arrives live, without reload.
     app.staff_reply(conversation, "Bonjour ! Une baguette ?")
@@ -174,6 +186,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
         .text()
         .await?;
     assert_eq!(author, "Camille");
+    screenshot(client, "2-reply").await?;
 
     // Reload the host page: the session and the conversation are still there.
     client.enter_parent_frame().await?;
@@ -188,6 +201,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
         listed.text().await?.contains("Une baguette"),
         "the list previews the last message"
     );
+    screenshot(client, "3-selection-after-reload").await?;
     listed.click().await?;
     wait_xpath(
         client,

@@ -44,9 +44,9 @@ pub fn Header(props: &HeaderProps) -> Html {
         });
         html! {
             <div class="menu-wrap">
-                <button type="button" class="icon menu" aria-label="Menu" title="Menu"
+                <button type="button" class="icon menu-button" aria-label="Menu" title="Menu"
                     aria-expanded={menu_open.to_string()} onclick={toggle}>{ "⋯" }</button>
-                if *menu_open { <div class="menu" role="menu">{ for items }</div> }
+                if *menu_open { <div class="menu-list" role="menu">{ for items }</div> }
             </div>
         }
     });

@@ -33,12 +33,21 @@ struct Item {
     delivery: Delivery,
 }
 
+/// State of the live connection; "Reconnecting…" shows only after a real drop.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Link {
+    #[default]
+    Connecting,
+    Up,
+    Down,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 struct ChatState {
     items: Vec<Item>,
     status: Option<ConversationStatus>,
     loaded: bool,
-    connected: bool,
+    link: Link,
     error: Option<String>,
 }
 
@@ -112,7 +121,7 @@ impl Reducible for ChatState {
                 }
             }
             ChatAction::Status(status) => next.status = Some(status),
-            ChatAction::Connected(connected) => next.connected = connected,
+            ChatAction::Connected(up) => next.link = if up { Link::Up } else { Link::Down },
             ChatAction::Error(e) => next.error = Some(e),
         }
         Rc::new(next)
@@ -370,7 +379,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     let status_bar = chat.status.map(|s| html! {
         <div class={classes!("status-bar", s.as_str())}>
             <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
-            if chat.loaded && !chat.connected && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
+            if chat.link == Link::Down && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
         </div>
     });
 
