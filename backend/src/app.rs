@@ -89,9 +89,14 @@ fn find_assets_dir(config: &Config) -> Option<PathBuf> {
 impl Application {
     /// Opens the database (migrating it), binds the listeners and prepares the state.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let store = store::connect(&config.database_url())
-            .await
-            .context("opening the database")?;
+        let store::Connected { store, notices } =
+            store::connect(&config.database_url(), &config.store_options())
+                .await
+                .context("opening the database")?;
+        let hub = Arc::new(Hub::default());
+        if let Some(notices) = notices {
+            tokio::spawn(crate::live::bridge(notices, store.clone(), hub.clone()));
+        }
         let admin_token_hash = sessions::hash_token(&admin_token(&config)?);
         let listener = TcpListener::bind(config.bind)
             .await
@@ -114,7 +119,7 @@ impl Application {
         let assets_dir = find_assets_dir(&config).map(Arc::from);
         let state = AppState {
             store,
-            hub: Arc::new(Hub::default()),
+            hub,
             clock,
             config: Arc::new(config),
             admin_token_hash: Arc::from(admin_token_hash),

@@ -17,9 +17,46 @@ pub struct Config {
     )]
     pub bind: SocketAddr,
 
-    /// Database URL: `sqlite://PATH` (default: `./data/parley.db`).
+    /// Database URL: `sqlite://PATH` (default: `DATA_DIR/parley.db`) or
+    /// `postgres://USER@HOST:PORT/DB` (several instances may share one).
     #[arg(long, global = true, env = "PARLEY_DATABASE_URL")]
     pub database_url: Option<String>,
+
+    /// Most pooled database connections (SQLite: readers; it always has one writer).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    pub db_max_connections: u32,
+
+    /// Longest wait for a pooled connection, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub db_acquire_timeout_ms: u64,
+
+    /// PostgreSQL `statement_timeout`, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub db_statement_timeout_ms: u64,
+
+    /// SQLite `busy_timeout`, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_DB_BUSY_TIMEOUT_MS",
+        default_value_t = 5000
+    )]
+    pub db_busy_timeout_ms: u64,
 
     /// Folder for the default database and the generated admin token.
     #[arg(long, global = true, env = "PARLEY_DATA_DIR", default_value = "data")]
@@ -80,11 +117,26 @@ impl Config {
         }
     }
 
+    /// The database connection settings.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        use std::time::Duration;
+        crate::store::StoreOptions {
+            max_connections: self.db_max_connections,
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms),
+            statement_timeout: Duration::from_millis(self.db_statement_timeout_ms),
+            busy_timeout: Duration::from_millis(self.db_busy_timeout_ms),
+        }
+    }
+
     /// Defaults for tests and embedding: everything as with no flags, in `data_dir`.
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: None,
+            db_max_connections: 10,
+            db_acquire_timeout_ms: 5000,
+            db_statement_timeout_ms: 10_000,
+            db_busy_timeout_ms: 5000,
             data_dir,
             public_url: None,
             assets_dir: None,

@@ -72,8 +72,9 @@ async fn main() -> anyhow::Result<()> {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
-            let store = store::connect(&cli.config.database_url()).await?;
-            let org = organizations::create(store.as_ref(), &SystemClock, &name).await?;
+            let connected =
+                store::connect(&cli.config.database_url(), &cli.config.store_options()).await?;
+            let org = organizations::create(connected.store.as_ref(), &SystemClock, &name).await?;
             println!("{}", org.id);
             Ok(())
         }

@@ -2,7 +2,7 @@
 
 use crate::app::AppState;
 use crate::error::Error;
-use crate::live::Topic;
+use crate::live::{LiveEvent, Topic};
 use crate::{conversations, sessions};
 use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -115,6 +115,24 @@ async fn backfill(
     }
 }
 
+/// Re-reads the conversation's status and any missed messages (after lost events).
+async fn resync(
+    state: &AppState,
+    socket: &mut WebSocket,
+    session: &crate::store::ContactSession,
+    id: ConversationId,
+    last: &mut u64,
+) -> Result<(), Outcome> {
+    let conversation = conversations::get_own(state, session, id).await?;
+    let status = ServerFrame::Status {
+        conversation_id: id,
+        status: conversation.status,
+        updated_at: conversation.updated_at,
+    };
+    send(socket, &status).await?;
+    backfill(state, socket, id, last).await
+}
+
 async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Result<(), Outcome> {
     let ClientFrame::Subscribe {
         token,
@@ -135,17 +153,22 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
     loop {
         tokio::select! {
             event = events.recv() => match event {
-                Ok(frame) => match frame.as_ref() {
-                    ServerFrame::Message { message } if message.seq <= last => {}
-                    ServerFrame::Message { message } if message.seq == last + 1 => {
+                Ok(event) => match event.as_ref() {
+                    LiveEvent::Frame(ServerFrame::Message { message }) if message.seq <= last => {}
+                    LiveEvent::Frame(frame @ ServerFrame::Message { message }) if message.seq == last + 1 => {
                         last = message.seq;
-                        send(socket, &frame).await?;
+                        send(socket, frame).await?;
                     }
                     // A gap (commits announced out of order): read what is missing.
-                    ServerFrame::Message { .. } => backfill(state, socket, conversation_id, &mut last).await?,
-                    other => send(socket, other).await?,
+                    LiveEvent::Frame(ServerFrame::Message { .. }) => {
+                        backfill(state, socket, conversation_id, &mut last).await?
+                    }
+                    LiveEvent::Frame(other) => send(socket, other).await?,
+                    LiveEvent::Resync => {
+                        resync(state, socket, &session, conversation_id, &mut last).await?
+                    }
                 },
-                Err(RecvError::Lagged(_)) => backfill(state, socket, conversation_id, &mut last).await?,
+                Err(RecvError::Lagged(_)) => resync(state, socket, &session, conversation_id, &mut last).await?,
                 Err(RecvError::Closed) => return Ok(()),
             },
             incoming = socket.recv() => match incoming {

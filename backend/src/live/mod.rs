@@ -1,15 +1,17 @@
-//! In-process fan-out of live events to connected clients.
+//! Fan-out of live events to connected clients, within one process and across instances.
 //!
 //! Events are published *after* their transaction commits, on a broadcast channel per topic.
-//! The channel is only a doorbell: a subscriber that sees a gap in `seq`, or lags behind,
-//! reads what it missed from the store, so delivery never depends on the channel keeping
-//! every event.
+//! The channel is only a doorbell: a subscriber that sees a gap in `seq`, lags behind, or
+//! gets [`LiveEvent::Resync`] reads what it missed from the store, so delivery never depends
+//! on the channel keeping every event. Other instances' changes arrive as store notices
+//! (PostgreSQL LISTEN/NOTIFY) and are turned into local events by [`bridge`].
 
+use crate::store::{AnnouncedEvent, Notice, Store};
 use parley_shared::ConversationId;
 use parley_shared::live::ServerFrame;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 /// Events buffered per topic before a slow subscriber lags (and then backfills).
 const TOPIC_CAPACITY: usize = 256;
@@ -21,16 +23,25 @@ pub enum Topic {
     Conversation(ConversationId),
 }
 
+/// What subscribers receive.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LiveEvent {
+    /// A frame to forward (after the subscriber's own `seq` checks).
+    Frame(ServerFrame),
+    /// Events may have been lost: re-read the state from the store.
+    Resync,
+}
+
 /// Topic → broadcast sender. Topics are created on first subscribe and dropped when a
 /// publish finds nobody listening.
 #[derive(Debug, Default)]
 pub struct Hub {
-    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<ServerFrame>>>>,
+    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<LiveEvent>>>>,
 }
 
 impl Hub {
     /// Follows `topic`; events published from now on are received.
-    pub fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Arc<ServerFrame>> {
+    pub fn subscribe(&self, topic: Topic) -> broadcast::Receiver<Arc<LiveEvent>> {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         topics
             .entry(topic)
@@ -38,14 +49,76 @@ impl Hub {
             .subscribe()
     }
 
+    /// Whether anyone here follows `topic` (saves store reads for remote events).
+    pub fn has_subscribers(&self, topic: Topic) -> bool {
+        let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        topics.get(&topic).is_some_and(|s| s.receiver_count() > 0)
+    }
+
     /// Sends `frame` to every current subscriber of `topic`.
     pub fn publish(&self, topic: Topic, frame: ServerFrame) {
+        self.send(topic, LiveEvent::Frame(frame));
+    }
+
+    /// Tells every subscriber of every topic to re-read from the store.
+    pub fn resync_all(&self) {
+        let topics: Vec<Topic> = {
+            let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+            topics.keys().copied().collect()
+        };
+        for topic in topics {
+            self.send(topic, LiveEvent::Resync);
+        }
+    }
+
+    fn send(&self, topic: Topic, event: LiveEvent) {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = topics.get(&topic)
-            && sender.send(Arc::new(frame)).is_err()
+            && sender.send(Arc::new(event)).is_err()
         {
             // No receiver left: forget the topic so the map does not grow without bound.
             topics.remove(&topic);
+        }
+    }
+}
+
+/// Turns other instances' announcements into local live events, until `notices` ends.
+pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, hub: Arc<Hub>) {
+    while let Some(notice) = notices.recv().await {
+        match notice {
+            Notice::Event(AnnouncedEvent::Message {
+                conversation_id,
+                message_id,
+            }) => {
+                let topic = Topic::Conversation(conversation_id);
+                if !hub.has_subscribers(topic) {
+                    continue;
+                }
+                match store.message(message_id).await {
+                    Ok(Some(message)) => hub.publish(topic, ServerFrame::Message { message }),
+                    Ok(None) => {}
+                    // Subscribers re-read on resync, so a failed read loses nothing.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading an announced message");
+                        hub.send(topic, LiveEvent::Resync);
+                    }
+                }
+            }
+            Notice::Event(AnnouncedEvent::Status {
+                conversation_id,
+                status,
+                updated_at,
+            }) => {
+                hub.publish(
+                    Topic::Conversation(conversation_id),
+                    ServerFrame::Status {
+                        conversation_id,
+                        status,
+                        updated_at,
+                    },
+                );
+            }
+            Notice::Gap => hub.resync_all(),
         }
     }
 }

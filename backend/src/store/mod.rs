@@ -1,14 +1,90 @@
 //! Storage: one narrow trait named after Parley's use cases, with one implementation per
-//! database, chosen at run time by the URL scheme. SQL lives only below this module.
+//! database (SQLite, PostgreSQL), chosen at run time by the URL scheme. Both run the same
+//! SQL (`sql.rs`). SQL lives only below this module.
 
+#[macro_use]
+mod sql;
+mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
 use parley_shared::{ContactSessionId, ConversationId, MessageId, OrganizationId, Timestamp};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// Connection settings common to both databases.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Most pooled connections (SQLite: readers; its writer is always one connection).
+    pub max_connections: u32,
+    /// Longest wait for a pooled connection.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: longest a statement may run (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// SQLite: how long to wait on a locked database (`busy_timeout`).
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A committed change other instances must hear about, named (not carried) so the
+/// announcement stays small; receivers read the record from the store.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum AnnouncedEvent {
+    /// A message was inserted.
+    Message {
+        /// Its conversation.
+        conversation_id: ConversationId,
+        /// The message.
+        message_id: MessageId,
+    },
+    /// A conversation's status changed.
+    Status {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Its new status.
+        status: ConversationStatus,
+        /// When it changed.
+        updated_at: Timestamp,
+    },
+}
+
+/// What the store reports about other instances' changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// Another instance committed this.
+    Event(AnnouncedEvent),
+    /// Announcements may have been missed (the listening connection dropped): re-read.
+    Gap,
+}
+
+/// An opened store and, for databases several instances share, its stream of notices.
+pub struct Connected {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Other instances' changes (PostgreSQL); `None` where one process owns the database.
+    pub notices: Option<mpsc::Receiver<Notice>>,
+}
 
 /// A storage failure. Callers see only "internal error"; the cause is logged.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +99,7 @@ pub enum StoreError {
     #[error("corrupt row: {0}")]
     Corrupt(String),
     /// The URL names a database this build does not support.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
 }
 
@@ -169,11 +245,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Message>, StoreError>;
 }
 
-/// Opens the database named by `url` (creating a SQLite file and its folder if needed) and
-/// applies pending migrations.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// Opens the database named by `url` (`sqlite:…`, creating the file and its folder if
+/// needed, or `postgres:`/`postgresql:…`) and applies pending migrations.
+pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Connected, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        let store = SqliteStore::connect(url, opts).await?;
+        Ok(Connected {
+            store: Arc::new(store),
+            notices: None,
+        })
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let (store, notices) = PgStore::connect(url, opts).await?;
+        Ok(Connected {
+            store: Arc::new(store),
+            notices: Some(notices),
+        })
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -9,6 +9,69 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use tempfile::TempDir;
 
+/// A fresh PostgreSQL database for one test, when `PARLEY_TEST_DATABASE_URL` names a
+/// PostgreSQL server (the conformance pass); dropped with the test.
+pub struct TestDb {
+    admin_url: String,
+    name: String,
+    /// URL of the fresh database.
+    pub url: String,
+}
+
+impl TestDb {
+    /// `None` in the SQLite pass.
+    pub async fn create() -> Option<Self> {
+        use sqlx::Connection;
+        let admin_url = std::env::var("PARLEY_TEST_DATABASE_URL").ok()?;
+        if !admin_url.starts_with("postgres") {
+            return None;
+        }
+        let name = format!("parley_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("PostgreSQL reachable");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(&admin_url);
+        let url = format!("{base}/{name}");
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime, which cannot block: use a thread of our own.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
 /// A running server with its own database and clock.
 pub struct TestApp {
     pub base: String,
@@ -19,6 +82,7 @@ pub struct TestApp {
     pub state: parley_backend::AppState,
     pub config: Config,
     _dir: TempDir,
+    _db: Option<TestDb>,
 }
 
 impl TestApp {
@@ -29,6 +93,8 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
+        let db = TestDb::create().await;
+        config.database_url = db.as_ref().map(|d| d.url.clone());
         adjust(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
         let app = Application::build(config.clone(), clock.clone())
@@ -48,6 +114,7 @@ impl TestApp {
             state,
             config,
             _dir: dir,
+            _db: db,
         }
     }
 
