@@ -144,6 +144,50 @@ fn ensure_browser() -> Result<()> {
     )
 }
 
+/// Server the PostgreSQL pass creates its per-test databases on.
+fn postgres_url() -> String {
+    std::env::var("PARLEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn postgres_ready() -> bool {
+    Command::new("pg_isready")
+        .args(["-q", "-h", "127.0.0.1", "-p", "5432"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// A local PostgreSQL for the conformance pass: started if installed but stopped,
+/// installed from Debian when missing and running as root; otherwise a clear request.
+fn ensure_postgres() -> Result<()> {
+    if std::env::var_os("PARLEY_TEST_POSTGRES_URL").is_some() || postgres_ready() {
+        return Ok(());
+    }
+    if !Path::new("/etc/postgresql").exists() && is_root() && found("apt-get") {
+        run(Command::new("apt-get").arg("update").arg("-q"))?;
+        run(Command::new("apt-get").args(["install", "-y", "-q", "postgresql"]))?;
+    }
+    let versions = std::fs::read_dir("/etc/postgresql")
+        .context("PostgreSQL is needed for the conformance pass: install the Debian package `postgresql` (or set PARLEY_TEST_POSTGRES_URL)")?;
+    for version in versions.flatten() {
+        let version = version.file_name().to_string_lossy().into_owned();
+        let _ = run(Command::new("pg_ctlcluster").args([
+            "--skip-systemctl-redirect",
+            &version,
+            "main",
+            "start",
+        ]));
+    }
+    for _ in 0..60 {
+        if postgres_ready() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    bail!("PostgreSQL did not become ready on 127.0.0.1:5432")
+}
+
 /// Runs `cargo test` with `args`, echoing its output, and returns (passed, failed) summed
 /// over every `test result:` line.
 fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
@@ -185,6 +229,7 @@ fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
 
 fn test() -> Result<()> {
     ensure_browser()?;
+    ensure_postgres()?;
     build_widget()?;
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(cargo().args([
@@ -195,10 +240,23 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    let (passed, failed) = cargo_test(
+    // Pass 1: everything, the API suite on SQLite files.
+    let (mut passed, mut failed) = cargo_test(
         &["--workspace", "--exclude", "parley-widget"],
         &[("PARLEY_REQUIRE_BROWSER", "1")],
     )?;
+    // Pass 2: the same API suite (same binary, no rebuild) on PostgreSQL, plus the
+    // multi-instance test that only this pass can run.
+    let url = postgres_url();
+    let (p, f) = cargo_test(
+        &["--package", "parley-backend", "--test", "api"],
+        &[
+            ("PARLEY_REQUIRE_BROWSER", "1"),
+            ("PARLEY_TEST_DATABASE_URL", &url),
+        ],
+    )?;
+    passed += p;
+    failed += f;
     // One closing line for the whole run (cargo's last line is a doc-test crate's "0 passed").
     println!("tests: {passed} passed, {failed} failed");
     Ok(())

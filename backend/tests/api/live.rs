@@ -10,7 +10,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A live connection, subscribed, with its `Ready` frame consumed.
-struct Live {
+pub struct Live {
     socket: Socket,
 }
 
@@ -21,7 +21,17 @@ impl Live {
         conversation: ConversationId,
         after_seq: u64,
     ) -> (Self, ServerFrame) {
-        let url = format!("{}/api/widget/live", app.base.replace("http://", "ws://"));
+        Self::open_at(&app.base, token, conversation, after_seq).await
+    }
+
+    /// Connects to the server at `base` and subscribes; returns the first frame.
+    pub async fn open_at(
+        base: &str,
+        token: &str,
+        conversation: ConversationId,
+        after_seq: u64,
+    ) -> (Self, ServerFrame) {
+        let url = format!("{}/api/widget/live", base.replace("http://", "ws://"));
         let (mut socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("ws connect");
@@ -54,7 +64,7 @@ impl Live {
     }
 
     /// The next frame; fails the test after 5 s (no sleeps: this waits for the event).
-    async fn next(&mut self) -> ServerFrame {
+    pub async fn next(&mut self) -> ServerFrame {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
                 .await
@@ -67,7 +77,7 @@ impl Live {
         }
     }
 
-    async fn next_message_seq(&mut self) -> (u64, String) {
+    pub async fn next_message_seq(&mut self) -> (u64, String) {
         match self.next().await {
             ServerFrame::Message { message } => (message.seq, message.content),
             other => panic!("expected a message, got {other:?}"),
@@ -75,7 +85,7 @@ impl Live {
     }
 
     /// Asserts nothing arrives for a short while (used only to check for duplicates).
-    async fn assert_quiet(&mut self) {
+    pub async fn assert_quiet(&mut self) {
         let extra = tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await;
         assert!(extra.is_err(), "unexpected frame: {extra:?}");
     }
@@ -173,4 +183,60 @@ async fn an_expired_session_is_refused_live_with_session_expired() {
         ServerFrame::Error { error } => assert_eq!(error.code, Some(ErrorCode::SessionExpired)),
         other => panic!("expected a refusal, got {other:?}"),
     }
+}
+
+impl Live {
+    /// Waits until the server closes this socket (e.g. its instance died).
+    pub async fn closed(&mut self) {
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), self.socket.next()).await {
+                Ok(None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))) => return,
+                Ok(Some(Ok(_))) => continue,
+                Err(_) => panic!("the socket did not close within 10 s"),
+            }
+        }
+    }
+}
+
+/// When announcements may have been lost (the LISTEN connection dropped), the bridge makes
+/// every subscriber re-read: a change nobody announced still reaches the client.
+#[tokio::test]
+async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
+    use parley_backend::store::{NewMessage, Notice};
+    use parley_shared::api::MessageRole;
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+
+    // Changes written behind the hub's back, as another instance's would be.
+    let store = app.state.store.clone();
+    let now = parley_shared::Timestamp::from_unix_millis(1_800_000_000_000);
+    store
+        .set_conversation_status(conversation.id, ConversationStatus::Escalated, now)
+        .await
+        .unwrap();
+    let message = NewMessage {
+        id: parley_shared::MessageId::new_random(),
+        conversation_id: conversation.id,
+        role: MessageRole::Operator,
+        author_name: Some("Camille".into()),
+        content: "unannounced".into(),
+        created_at: now,
+    };
+    store.insert_message(&message).await.unwrap();
+
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    tokio::spawn(parley_backend::live::bridge(
+        rx,
+        store,
+        app.state.hub.clone(),
+    ));
+    tx.send(Notice::Gap).await.unwrap();
+    match live.next().await {
+        ServerFrame::Status { status, .. } => assert_eq!(status, ConversationStatus::Escalated),
+        other => panic!("expected the re-read status, got {other:?}"),
+    }
+    assert_eq!(live.next_message_seq().await, (1, "unannounced".to_owned()));
 }

@@ -10,6 +10,8 @@ mod cli;
 mod contact_sessions;
 mod conversations;
 mod helpers;
+mod instances;
 mod live;
 mod messages;
 mod organizations;
+mod store;
