@@ -6,13 +6,11 @@
 
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::live::Topic;
 use crate::store::{ContactSession, ConversationCursor};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use parley_shared::api::{Conversation, ConversationStatus, Page};
 use parley_shared::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
-use parley_shared::live::ServerFrame;
 use parley_shared::{ConversationId, Timestamp};
 
 /// Clamps a requested page size into `1..=MAX_PAGE_LIMIT` (default `DEFAULT_PAGE_LIMIT`).
@@ -109,13 +107,11 @@ pub async fn set_status(
         .set_conversation_status(id, status, state.clock.now())
         .await?
         .ok_or(Error::ConversationNotFound)?;
-    state.hub.publish(
-        Topic::Conversation(id),
-        ServerFrame::Status {
-            conversation_id: id,
-            status,
-            updated_at: conversation.updated_at,
-        },
+    state.hub.status_changed(
+        conversation.organization_id,
+        id,
+        status,
+        conversation.updated_at,
     );
     Ok(conversation)
 }

@@ -16,6 +16,7 @@ pub mod live;
 pub mod messages;
 pub mod organizations;
 pub mod sessions;
+pub mod settings;
 pub mod store;
 
 pub use app::{AppState, Application};

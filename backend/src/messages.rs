@@ -3,12 +3,10 @@
 use crate::app::AppState;
 use crate::conversations::{get_own, page_limit};
 use crate::error::{Error, Result};
-use crate::live::Topic;
 use crate::store::{ContactSession, Inserted, NewMessage};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, Page, SendMessage, StaffReply};
 use parley_shared::limits::{ContentError, validate_content};
-use parley_shared::live::ServerFrame;
-use parley_shared::{ConversationId, MessageId};
+use parley_shared::{ConversationId, MessageId, OrganizationId};
 
 /// Display name of staff replies that name no operator.
 const DEFAULT_STAFF_NAME: &str = "Support";
@@ -29,15 +27,10 @@ fn same_message(stored: &Message, new: &NewMessage) -> bool {
 
 /// Stores `new` and publishes it; a replay of an existing ID returns the stored message if
 /// it is the same message, `MessageIdConflict` otherwise. The bool is `true` when created.
-async fn insert(state: &AppState, new: NewMessage) -> Result<(Message, bool)> {
+async fn insert(state: &AppState, org: OrganizationId, new: NewMessage) -> Result<(Message, bool)> {
     match state.store.insert_message(&new).await? {
         Inserted::Created(message) => {
-            state.hub.publish(
-                Topic::Conversation(message.conversation_id),
-                ServerFrame::Message {
-                    message: message.clone(),
-                },
-            );
+            state.hub.message_created(org, &message);
             Ok((message, true))
         }
         Inserted::Existing(message) if same_message(&message, &new) => Ok((message, false)),
@@ -60,6 +53,7 @@ pub async fn send_as_contact(
         conversation_id,
         role: MessageRole::Contact,
         author_name: None,
+        author_id: None,
         content: req.content,
         created_at: state.clock.now(),
     };
@@ -70,7 +64,7 @@ pub async fn send_as_contact(
             _ => Err(Error::ConversationResolved),
         };
     }
-    insert(state, new).await
+    insert(state, session.organization_id, new).await
 }
 
 /// A staff reply (interim admin API until the dashboard exists). Errors:
@@ -80,7 +74,7 @@ pub async fn send_as_staff(
     conversation_id: ConversationId,
     req: StaffReply,
 ) -> Result<(Message, bool)> {
-    state
+    let owned = state
         .store
         .conversation(conversation_id)
         .await?
@@ -96,10 +90,11 @@ pub async fn send_as_staff(
         conversation_id,
         role: MessageRole::Operator,
         author_name: Some(author),
+        author_id: None,
         content: req.content,
         created_at: state.clock.now(),
     };
-    insert(state, new).await
+    insert(state, owned.conversation.organization_id, new).await
 }
 
 /// Messages of the session's own conversation in `seq` order, after the `cursor` (a

@@ -5,14 +5,27 @@ use crate::ids::{ContactSessionId, ConversationId, MessageId, OrganizationId};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// `GET /api/widget/organizations/{organizationId}`: what the widget needs to show itself.
+/// `GET /api/widget/organizations/{organizationId}`: what the widget and the embed script
+/// need to show themselves (the organization's widget settings, public parts only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetConfig {
     /// The organization the widget belongs to.
     pub organization_id: OrganizationId,
-    /// Its display name, shown in the widget header.
+    /// Name shown in the widget header (the settings' display name, else the organization's).
     pub name: String,
+    /// Shown at the start of every chat, as from the organization.
+    #[serde(default)]
+    pub greeting: Option<String>,
+    /// Up to 3 first messages the visitor can click to send.
+    #[serde(default)]
+    pub suggested_messages: Vec<String>,
+    /// Accent color, `#rrggbb`.
+    #[serde(default)]
+    pub accent_color: Option<String>,
+    /// Origins allowed to embed the widget; empty means any.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// Browser facts the widget reports when a contact session starts (seed 001's

@@ -25,8 +25,20 @@ pub enum ErrorCode {
     SessionInvalid,
     /// 401: the contact session credential has expired: identify again.
     SessionExpired,
-    /// 401: the staff/admin credential is missing or wrong.
+    /// 401: the staff/admin credential is missing, wrong or expired: log in again.
     Unauthorized,
+    /// 401: wrong email or password.
+    InvalidCredentials,
+    /// 403: the caller's role does not allow this (agents cannot manage the organization).
+    Forbidden,
+    /// 409: an account with this email exists already.
+    EmailTaken,
+    /// 409: the organization must keep at least one owner.
+    LastOwner,
+    /// 404: the invite is unknown, used or expired.
+    InviteNotFound,
+    /// 404: no such member in this organization.
+    MemberNotFound,
     /// 404: the organization ID is unknown or malformed.
     OrganizationNotFound,
     /// 404: the conversation does not exist or is not the caller's (existence is not leaked).

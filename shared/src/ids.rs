@@ -52,3 +52,11 @@ typed_id!(
     /// Identifies a message. Chosen by the client on send, which makes retries idempotent.
     MessageId
 );
+typed_id!(
+    /// Identifies a member of support staff (an operator/agent account).
+    UserId
+);
+typed_id!(
+    /// Identifies an invitation to join an organization.
+    InviteId
+);

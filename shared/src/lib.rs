@@ -8,8 +8,9 @@ pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod live;
+pub mod staff;
 pub mod timestamp;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ContactSessionId, ConversationId, MessageId, OrganizationId};
+pub use ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
 pub use timestamp::Timestamp;

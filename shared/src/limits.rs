@@ -77,6 +77,93 @@ pub fn validate_email(raw: &str) -> Result<String, FieldError> {
     Ok(email.to_owned())
 }
 
+/// Shortest password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest password, in characters (argon2 cost stays bounded).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest greeting, in characters.
+pub const MAX_GREETING_CHARS: usize = 500;
+/// Most suggested first messages.
+pub const MAX_SUGGESTIONS: usize = 3;
+/// Longest suggested message, in characters.
+pub const MAX_SUGGESTION_CHARS: usize = 100;
+/// Most allowed origins.
+pub const MAX_ORIGINS: usize = 20;
+
+/// A password of acceptable length (kept as typed).
+pub fn validate_password(raw: &str) -> Result<(), FieldError> {
+    let n = raw.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(FieldError {
+            field: "password",
+            message: "The password needs at least 8 characters.",
+        });
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(FieldError {
+            field: "password",
+            message: "The password is too long (256 characters at most).",
+        });
+    }
+    Ok(())
+}
+
+/// A trimmed, non-empty label of at most 80 characters (organization and display names).
+pub fn validate_label(raw: &str, field: &'static str) -> Result<String, FieldError> {
+    let label = raw.trim();
+    if label.is_empty()
+        || label.chars().count() > MAX_NAME_CHARS
+        || label.chars().any(char::is_control)
+    {
+        return Err(FieldError {
+            field,
+            message: "Use 1 to 80 characters, without control characters.",
+        });
+    }
+    Ok(label.to_owned())
+}
+
+/// `#rrggbb` (lowercased).
+pub fn validate_color(raw: &str) -> Result<String, FieldError> {
+    let c = raw.trim();
+    let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+    if !ok {
+        return Err(FieldError {
+            field: "accentColor",
+            message: "Use a color like #2563eb.",
+        });
+    }
+    Ok(c.to_ascii_lowercase())
+}
+
+/// A web origin, `http(s)://host[:port]` with nothing after it (normalized: lowercase, no
+/// trailing slash).
+pub fn validate_origin(raw: &str) -> Result<String, FieldError> {
+    const BAD: FieldError = FieldError {
+        field: "allowedOrigins",
+        message: "Use origins like https://shop.example (scheme, host and optional port only).",
+    };
+    let o = raw.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+        .ok_or(BAD)?;
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    if !host_ok || !port_ok {
+        return Err(BAD);
+    }
+    Ok(o)
+}
+
 /// Why a message's content was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContentError {
@@ -127,6 +214,34 @@ mod tests {
         ] {
             assert!(validate_email(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(
+            validate_origin("https://Shop.example/").as_deref(),
+            Ok("https://shop.example")
+        );
+        assert_eq!(
+            validate_origin("http://127.0.0.1:8081").as_deref(),
+            Ok("http://127.0.0.1:8081")
+        );
+        for bad in [
+            "shop.example",
+            "ftp://x.y",
+            "https://x.y/path",
+            "https://",
+            "https://x.y:abc",
+        ] {
+            assert!(validate_origin(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn colors_are_hex_triplets() {
+        assert_eq!(validate_color("#2563EB").as_deref(), Ok("#2563eb"));
+        assert!(validate_color("blue").is_err());
+        assert!(validate_color("#12345").is_err());
     }
 
     #[test]

@@ -164,6 +164,7 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
                         backfill(state, socket, conversation_id, &mut last).await?
                     }
                     LiveEvent::Frame(other) => send(socket, other).await?,
+                    LiveEvent::InboxChanged(_) => {}
                     LiveEvent::Resync => {
                         resync(state, socket, &session, conversation_id, &mut last).await?
                     }

@@ -4,7 +4,7 @@ use super::extract::{Contact, ConversationPath, Json, PathParam, Query};
 use super::live;
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::{conversations, messages, sessions};
+use crate::{conversations, messages, sessions, settings};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -46,15 +46,7 @@ async fn organization(
     PathParam(raw): PathParam,
 ) -> Result<Json<WidgetConfig>> {
     let id: OrganizationId = raw.parse().map_err(|_| Error::OrganizationNotFound)?;
-    let org = state
-        .store
-        .organization(id)
-        .await?
-        .ok_or(Error::OrganizationNotFound)?;
-    Ok(Json(WidgetConfig {
-        organization_id: org.id,
-        name: org.name,
-    }))
+    settings::widget_config(&state, id).await.map(Json)
 }
 
 async fn create_session(

@@ -7,8 +7,9 @@
 //! (PostgreSQL LISTEN/NOTIFY) and are turned into local events by [`bridge`].
 
 use crate::store::{AnnouncedEvent, Notice, Store};
-use parley_shared::ConversationId;
+use parley_shared::api::{ConversationStatus, Message};
 use parley_shared::live::ServerFrame;
+use parley_shared::{ConversationId, OrganizationId, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc};
@@ -19,8 +20,10 @@ const TOPIC_CAPACITY: usize = 256;
 /// What a subscriber follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
-    /// Messages and status changes of one conversation.
+    /// Messages and status changes of one conversation (widgets, an open dashboard view).
     Conversation(ConversationId),
+    /// Which conversations of an organization changed (dashboard inboxes).
+    Organization(OrganizationId),
 }
 
 /// What subscribers receive.
@@ -28,6 +31,8 @@ pub enum Topic {
 pub enum LiveEvent {
     /// A frame to forward (after the subscriber's own `seq` checks).
     Frame(ServerFrame),
+    /// This conversation was created or changed: inbox rows showing it need refreshing.
+    InboxChanged(ConversationId),
     /// Events may have been lost: re-read the state from the store.
     Resync,
 }
@@ -60,6 +65,47 @@ impl Hub {
         self.send(topic, LiveEvent::Frame(frame));
     }
 
+    /// A message was committed: to its conversation's followers, and to its organization's
+    /// inboxes.
+    pub fn message_created(&self, org: OrganizationId, message: &Message) {
+        let id = message.conversation_id;
+        self.publish(
+            Topic::Conversation(id),
+            ServerFrame::Message {
+                message: message.clone(),
+            },
+        );
+        self.send(Topic::Organization(org), LiveEvent::InboxChanged(id));
+    }
+
+    /// A conversation's status changed.
+    pub fn status_changed(
+        &self,
+        org: OrganizationId,
+        conversation_id: ConversationId,
+        status: ConversationStatus,
+        updated_at: Timestamp,
+    ) {
+        let frame = ServerFrame::Status {
+            conversation_id,
+            status,
+            updated_at,
+        };
+        self.publish(Topic::Conversation(conversation_id), frame);
+        self.send(
+            Topic::Organization(org),
+            LiveEvent::InboxChanged(conversation_id),
+        );
+    }
+
+    /// A conversation was started.
+    pub fn conversation_created(&self, org: OrganizationId, conversation_id: ConversationId) {
+        self.send(
+            Topic::Organization(org),
+            LiveEvent::InboxChanged(conversation_id),
+        );
+    }
+
     /// Tells every subscriber of every topic to re-read from the store.
     pub fn resync_all(&self) {
         let topics: Vec<Topic> = {
@@ -71,7 +117,8 @@ impl Hub {
         }
     }
 
-    fn send(&self, topic: Topic, event: LiveEvent) {
+    /// Sends `event` to every current subscriber of `topic`.
+    pub fn send(&self, topic: Topic, event: LiveEvent) {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = topics.get(&topic)
             && sender.send(Arc::new(event)).is_err()
@@ -86,16 +133,27 @@ impl Hub {
 pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, hub: Arc<Hub>) {
     while let Some(notice) = notices.recv().await {
         match notice {
+            Notice::Event(AnnouncedEvent::Created {
+                organization_id,
+                conversation_id,
+            }) => {
+                hub.conversation_created(organization_id, conversation_id);
+            }
             Notice::Event(AnnouncedEvent::Message {
+                organization_id,
                 conversation_id,
                 message_id,
             }) => {
                 let topic = Topic::Conversation(conversation_id);
                 if !hub.has_subscribers(topic) {
+                    hub.send(
+                        Topic::Organization(organization_id),
+                        LiveEvent::InboxChanged(conversation_id),
+                    );
                     continue;
                 }
                 match store.message(message_id).await {
-                    Ok(Some(message)) => hub.publish(topic, ServerFrame::Message { message }),
+                    Ok(Some(message)) => hub.message_created(organization_id, &message),
                     Ok(None) => {}
                     // Subscribers re-read on resync, so a failed read loses nothing.
                     Err(e) => {
@@ -105,18 +163,12 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
                 }
             }
             Notice::Event(AnnouncedEvent::Status {
+                organization_id,
                 conversation_id,
                 status,
                 updated_at,
             }) => {
-                hub.publish(
-                    Topic::Conversation(conversation_id),
-                    ServerFrame::Status {
-                        conversation_id,
-                        status,
-                        updated_at,
-                    },
-                );
+                hub.status_changed(organization_id, conversation_id, status, updated_at);
             }
             Notice::Gap => hub.resync_all(),
         }

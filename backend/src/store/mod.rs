@@ -9,7 +9,10 @@ mod sqlite;
 
 use async_trait::async_trait;
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
-use parley_shared::{ContactSessionId, ConversationId, MessageId, OrganizationId, Timestamp};
+use parley_shared::staff::{InboxItem, Member, Role, WidgetSettings};
+use parley_shared::{
+    ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp, UserId,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,8 +54,17 @@ impl Default for StoreOptions {
     rename_all_fields = "camelCase"
 )]
 pub enum AnnouncedEvent {
+    /// A conversation was started.
+    Created {
+        /// Its organization.
+        organization_id: OrganizationId,
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
     /// A message was inserted.
     Message {
+        /// Its organization.
+        organization_id: OrganizationId,
         /// Its conversation.
         conversation_id: ConversationId,
         /// The message.
@@ -60,6 +72,8 @@ pub enum AnnouncedEvent {
     },
     /// A conversation's status changed.
     Status {
+        /// Its organization.
+        organization_id: OrganizationId,
         /// The conversation.
         conversation_id: ConversationId,
         /// Its new status.
@@ -98,6 +112,9 @@ pub enum StoreError {
     /// A stored value could not be read back (corrupt row).
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A unique key exists already (e.g. an account's email).
+    #[error("already exists")]
+    Conflict,
     /// The URL names a database this build does not support.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
@@ -157,10 +174,48 @@ pub struct NewMessage {
     pub role: MessageRole,
     /// Display name for staff and assistant messages.
     pub author_name: Option<String>,
+    /// The operator who wrote a staff message.
+    pub author_id: Option<UserId>,
     /// The text.
     pub content: String,
     /// Acceptance instant; also the conversation's new `updated_at`.
     pub created_at: Timestamp,
+}
+
+/// A staff account row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// Its ID.
+    pub id: UserId,
+    /// Login email, lowercased.
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Name shown to visitors.
+    pub display_name: String,
+    /// Creation instant.
+    pub created_at: Timestamp,
+}
+
+/// An invite row (the token is stored only as `token_hash`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InviteRow {
+    /// Its ID.
+    pub id: InviteId,
+    /// The organization it joins.
+    pub organization_id: OrganizationId,
+    /// SHA-256 (hex) of the link's token.
+    pub token_hash: String,
+    /// Role granted.
+    pub role: Role,
+    /// Who made it.
+    pub created_by: UserId,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// Expiry instant.
+    pub expires_at: Timestamp,
+    /// When it was used, if it was.
+    pub used_at: Option<Timestamp>,
 }
 
 /// What [`Store::insert_message`] did.
@@ -236,6 +291,112 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_message(&self, message: &NewMessage) -> Result<Inserted, StoreError>;
     /// A message by ID.
     async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError>;
+
+    /// Creates an organization, an account, and the account's owner membership, atomically.
+    /// An existing email → `Conflict`.
+    async fn create_owner_account(&self, org: &Organization, user: &User)
+    -> Result<(), StoreError>;
+    /// Creates an account. An existing email → `Conflict`.
+    async fn create_user(&self, user: &User) -> Result<(), StoreError>;
+    /// An account by (lowercased) email.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// An account by ID.
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Adds `user` to `org` with `role`; an existing membership is left as it is.
+    async fn add_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// The account's role in `org`, if a member.
+    async fn membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+    ) -> Result<Option<Role>, StoreError>;
+    /// Every organization of the account with its role, oldest membership first.
+    async fn memberships_of_user(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(Organization, Role)>, StoreError>;
+    /// Members of `org`, oldest first.
+    async fn members(&self, org: OrganizationId) -> Result<Vec<Member>, StoreError>;
+    /// Removes a membership; `false` if there was none.
+    async fn remove_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+    ) -> Result<bool, StoreError>;
+    /// How many owners `org` has.
+    async fn owner_count(&self, org: OrganizationId) -> Result<u64, StoreError>;
+
+    /// Stores a new invite.
+    async fn create_invite(&self, invite: &InviteRow) -> Result<(), StoreError>;
+    /// An invite by token hash (used or not).
+    async fn invite_by_token_hash(&self, token_hash: &str)
+    -> Result<Option<InviteRow>, StoreError>;
+    /// `org`'s unused invites expiring after `now`, newest first.
+    async fn pending_invites(
+        &self,
+        org: OrganizationId,
+        now: Timestamp,
+    ) -> Result<Vec<InviteRow>, StoreError>;
+    /// Deletes an unused invite of `org`; `false` if there was none.
+    async fn delete_invite(&self, org: OrganizationId, id: InviteId) -> Result<bool, StoreError>;
+    /// Uses an invite once, atomically: creates `new_user` if given, marks the invite used
+    /// (only if unused and unexpired at `now`) and adds the membership. `false` when the
+    /// invite could not be used (nothing is written then). A taken email → `Conflict`.
+    async fn accept_invite(
+        &self,
+        invite: &InviteRow,
+        user: UserId,
+        new_user: Option<&User>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// The organization's widget settings, if ever saved.
+    async fn widget_settings(
+        &self,
+        org: OrganizationId,
+    ) -> Result<Option<WidgetSettings>, StoreError>;
+    /// Saves the organization's widget settings.
+    async fn put_widget_settings(
+        &self,
+        org: OrganizationId,
+        settings: &WidgetSettings,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// `org`'s conversations (one status, or all), most recent activity first, after
+    /// `cursor`, with contact and `user`'s unread count.
+    async fn inbox(
+        &self,
+        org: OrganizationId,
+        status: Option<ConversationStatus>,
+        user: UserId,
+        cursor: Option<ConversationCursor>,
+        limit: u32,
+    ) -> Result<Vec<InboxItem>, StoreError>;
+    /// One inbox row, as `user` sees it.
+    async fn inbox_item(
+        &self,
+        id: ConversationId,
+        user: UserId,
+    ) -> Result<Option<InboxItem>, StoreError>;
+    /// A contact session by ID.
+    async fn contact_session(
+        &self,
+        id: ContactSessionId,
+    ) -> Result<Option<ContactSession>, StoreError>;
+    /// Records that `user` has seen `conversation` up to `seq` (never moves backwards).
+    async fn mark_read(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        seq: u64,
+    ) -> Result<(), StoreError>;
     /// A conversation's messages with `seq > after_seq`, in `seq` order, at most `limit`.
     async fn messages_after(
         &self,

@@ -43,17 +43,104 @@ macro_rules! conversation_select {
     };
 }
 
+/// Inbox rows: conversation + last message (as in `conversation_select!`), contact, and
+/// the unread count of the operator bound as `$1`.
+macro_rules! inbox_select {
+    () => {
+        "SELECT c.id, c.organization_id, c.contact_session_id, \
+         c.status, c.created_at, c.updated_at, c.last_seq, \
+         m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
+         m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
+         s.name AS contact_name, s.email AS contact_email, \
+         (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.role = 'contact' \
+            AND u.seq > COALESCE((SELECT r.last_read_seq FROM conversation_reads r \
+                WHERE r.conversation_id = c.id AND r.user_id = $1), 0)) AS unread_count \
+         FROM conversations c \
+         JOIN contact_sessions s ON s.id = c.contact_session_id \
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+    };
+}
+
+macro_rules! invite_columns {
+    () => {
+        "id, organization_id, token_hash, role, created_by, created_at, expires_at, used_at"
+    };
+}
+
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use $crate::store::sql::{i64_of, is_unique_violation, parse_id, u64_of};
         use $crate::store::{
-            AnnouncedEvent, ContactSession, ConversationCursor, Inserted, NewMessage,
-            Organization, OwnedConversation, Store, StoreError,
+            AnnouncedEvent, ContactSession, ConversationCursor, Inserted, InviteRow, NewMessage,
+            Organization, OwnedConversation, Store, StoreError, User,
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
-        use parley_shared::{ContactSessionId, ConversationId, MessageId, OrganizationId, Timestamp};
+        use parley_shared::staff::{ContactSummary, InboxItem, Member, Role, StaffUser, WidgetSettings};
+        use parley_shared::{
+            ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp, UserId,
+        };
         use sqlx::Row;
+
+        fn role_of(raw: &str) -> Result<Role, StoreError> {
+            Role::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("bad role {raw:?}")))
+        }
+
+        /// Unique violations become `Conflict`; anything else stays a database error.
+        fn conflict_or(e: sqlx::Error) -> StoreError {
+            if is_unique_violation(&e) { StoreError::Conflict } else { StoreError::Database(e) }
+        }
+
+        fn user_from_row(row: &$row) -> Result<User, StoreError> {
+            Ok(User {
+                id: parse_id(&row.try_get::<String, _>("id")?)?,
+                email: row.try_get("email")?,
+                password_hash: row.try_get("password_hash")?,
+                display_name: row.try_get("display_name")?,
+                created_at: Timestamp::from_unix_millis(row.try_get("created_at")?),
+            })
+        }
+
+        fn invite_from_row(row: &$row) -> Result<InviteRow, StoreError> {
+            Ok(InviteRow {
+                id: parse_id::<InviteId>(&row.try_get::<String, _>("id")?)?,
+                organization_id: parse_id(&row.try_get::<String, _>("organization_id")?)?,
+                token_hash: row.try_get("token_hash")?,
+                role: role_of(&row.try_get::<String, _>("role")?)?,
+                created_by: parse_id(&row.try_get::<String, _>("created_by")?)?,
+                created_at: Timestamp::from_unix_millis(row.try_get("created_at")?),
+                expires_at: Timestamp::from_unix_millis(row.try_get("expires_at")?),
+                used_at: row.try_get::<Option<i64>, _>("used_at")?.map(Timestamp::from_unix_millis),
+            })
+        }
+
+        fn inbox_item_from_row(row: &$row) -> Result<InboxItem, StoreError> {
+            Ok(InboxItem {
+                conversation: conversation_from_row(row)?.conversation,
+                contact: ContactSummary {
+                    name: row.try_get("contact_name")?,
+                    email: row.try_get("contact_email")?,
+                },
+                unread_count: u64_of(row.try_get("unread_count")?),
+            })
+        }
+
+        fn json_list(raw: &str) -> Result<Vec<String>, StoreError> {
+            serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+
+        fn contact_session_from_row(r: &$row) -> Result<ContactSession, StoreError> {
+            Ok(ContactSession {
+                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                organization_id: parse_id(&r.try_get::<String, _>("organization_id")?)?,
+                token_hash: r.try_get("token_hash")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+                metadata: r.try_get("metadata")?,
+                created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                expires_at: Timestamp::from_unix_millis(r.try_get("expires_at")?),
+            })
+        }
 
         /// Reads a message from `message_columns!`, each prefixed by `prefix`.
         fn message_from_row(row: &$row, prefix: &str) -> Result<Message, StoreError> {
@@ -176,19 +263,7 @@ macro_rules! impl_sql_store {
                 .bind(token_hash)
                 .fetch_optional(&self.reader)
                 .await?;
-                row.map(|r| {
-                    Ok(ContactSession {
-                        id: parse_id(&r.try_get::<String, _>("id")?)?,
-                        organization_id: parse_id(&r.try_get::<String, _>("organization_id")?)?,
-                        token_hash: r.try_get("token_hash")?,
-                        name: r.try_get("name")?,
-                        email: r.try_get("email")?,
-                        metadata: r.try_get("metadata")?,
-                        created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
-                        expires_at: Timestamp::from_unix_millis(r.try_get("expires_at")?),
-                    })
-                })
-                .transpose()
+                row.map(|r| contact_session_from_row(&r)).transpose()
             }
 
             async fn set_contact_session_expiry(
@@ -209,6 +284,7 @@ macro_rules! impl_sql_store {
                 contact_session_id: ContactSessionId,
                 c: &Conversation,
             ) -> Result<(), StoreError> {
+                let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO conversations \
                      (id, organization_id, contact_session_id, status, last_seq, created_at, updated_at) \
@@ -221,8 +297,14 @@ macro_rules! impl_sql_store {
                 .bind(i64_of(c.last_seq))
                 .bind(c.created_at.unix_millis())
                 .bind(c.updated_at.unix_millis())
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
+                let event = AnnouncedEvent::Created {
+                    organization_id: c.organization_id,
+                    conversation_id: c.id,
+                };
+                self.announce(&mut tx, &event).await?;
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -284,6 +366,7 @@ macro_rules! impl_sql_store {
                     .await?;
                 let conversation = conversation_from_row(&row)?.conversation;
                 let event = AnnouncedEvent::Status {
+                    organization_id: conversation.organization_id,
                     conversation_id: id,
                     status,
                     updated_at: conversation.updated_at,
@@ -299,23 +382,28 @@ macro_rules! impl_sql_store {
                     return Ok(Inserted::Existing(existing));
                 }
                 // Locks the conversation row: concurrent sends to it serialize here, so seqs are dense.
-                let seq: i64 = sqlx::query_scalar(
+                let bumped = sqlx::query(
                     "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 \
-                     WHERE id = $2 RETURNING last_seq",
+                     WHERE id = $2 RETURNING last_seq, organization_id",
                 )
                 .bind(m.created_at.unix_millis())
                 .bind(m.conversation_id.to_string())
                 .fetch_one(&mut *tx)
                 .await?;
+                let seq: i64 = bumped.try_get("last_seq")?;
+                let organization_id: OrganizationId =
+                    parse_id(&bumped.try_get::<String, _>("organization_id")?)?;
                 let inserted = sqlx::query(
-                    "INSERT INTO messages (id, conversation_id, seq, role, author_name, content, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO messages \
+                     (id, conversation_id, seq, role, author_name, author_id, content, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(m.id.to_string())
                 .bind(m.conversation_id.to_string())
                 .bind(seq)
                 .bind(m.role.as_str())
                 .bind(&m.author_name)
+                .bind(m.author_id.map(|u| u.to_string()))
                 .bind(&m.content)
                 .bind(m.created_at.unix_millis())
                 .execute(&mut *tx)
@@ -334,6 +422,7 @@ macro_rules! impl_sql_store {
                     Ok(_) => {}
                 }
                 let event = AnnouncedEvent::Message {
+                    organization_id,
                     conversation_id: m.conversation_id,
                     message_id: m.id,
                 };
@@ -371,6 +460,376 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter().map(|r| message_from_row(r, "")).collect()
+            }
+
+            async fn create_owner_account(&self, org: &Organization, user: &User) -> Result<(), StoreError> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
+                    .bind(org.id.to_string())
+                    .bind(&org.name)
+                    .bind(org.created_at.unix_millis())
+                    .bind(org.updated_at.unix_millis())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, display_name, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(user.id.to_string())
+                .bind(&user.email)
+                .bind(&user.password_hash)
+                .bind(&user.display_name)
+                .bind(user.created_at.unix_millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict_or)?;
+                sqlx::query(
+                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(user.id.to_string())
+                .bind(org.id.to_string())
+                .bind(Role::Owner.as_str())
+                .bind(org.created_at.unix_millis())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_user(&self, user: &User) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO users (id, email, password_hash, display_name, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(user.id.to_string())
+                .bind(&user.email)
+                .bind(&user.password_hash)
+                .bind(&user.display_name)
+                .bind(user.created_at.unix_millis())
+                .execute(&self.writer)
+                .await
+                .map_err(conflict_or)?;
+                Ok(())
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, email, password_hash, display_name, created_at FROM users WHERE email = $1",
+                )
+                .bind(email)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| user_from_row(&r)).transpose()
+            }
+
+            async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, email, password_hash, display_name, created_at FROM users WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| user_from_row(&r)).transpose()
+            }
+
+            async fn add_membership(
+                &self,
+                user: UserId,
+                org: OrganizationId,
+                role: Role,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id, organization_id) DO NOTHING",
+                )
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .bind(role.as_str())
+                .bind(now.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn membership(&self, user: UserId, org: OrganizationId) -> Result<Option<Role>, StoreError> {
+                let role: Option<String> = sqlx::query_scalar(
+                    "SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2",
+                )
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                role.map(|r| role_of(&r)).transpose()
+            }
+
+            async fn memberships_of_user(&self, user: UserId) -> Result<Vec<(Organization, Role)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT o.id, o.name, o.created_at, o.updated_at, ms.role FROM memberships ms \
+                     JOIN organizations o ON o.id = ms.organization_id \
+                     WHERE ms.user_id = $1 ORDER BY ms.created_at, o.id",
+                )
+                .bind(user.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((organization_from_row(r)?, role_of(&r.try_get::<String, _>("role")?)?)))
+                    .collect()
+            }
+
+            async fn members(&self, org: OrganizationId) -> Result<Vec<Member>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT u.id, u.email, u.display_name, ms.role, ms.created_at FROM memberships ms \
+                     JOIN users u ON u.id = ms.user_id WHERE ms.organization_id = $1 \
+                     ORDER BY ms.created_at, u.id",
+                )
+                .bind(org.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Member {
+                            user: StaffUser {
+                                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                                email: r.try_get("email")?,
+                                display_name: r.try_get("display_name")?,
+                            },
+                            role: role_of(&r.try_get::<String, _>("role")?)?,
+                            joined_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn remove_membership(&self, user: UserId, org: OrganizationId) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organization_id = $2")
+                    .bind(user.to_string())
+                    .bind(org.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn owner_count(&self, org: OrganizationId) -> Result<u64, StoreError> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'owner'",
+                )
+                .bind(org.to_string())
+                .fetch_one(&self.reader)
+                .await?;
+                Ok(u64_of(n))
+            }
+
+            async fn create_invite(&self, i: &InviteRow) -> Result<(), StoreError> {
+                sqlx::query(concat!(
+                    "INSERT INTO invites (",
+                    invite_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)"
+                ))
+                .bind(i.id.to_string())
+                .bind(i.organization_id.to_string())
+                .bind(&i.token_hash)
+                .bind(i.role.as_str())
+                .bind(i.created_by.to_string())
+                .bind(i.created_at.unix_millis())
+                .bind(i.expires_at.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn invite_by_token_hash(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {
+                let row = sqlx::query(concat!("SELECT ", invite_columns!(), " FROM invites WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|r| invite_from_row(&r)).transpose()
+            }
+
+            async fn pending_invites(&self, org: OrganizationId, now: Timestamp) -> Result<Vec<InviteRow>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    invite_columns!(),
+                    " FROM invites WHERE organization_id = $1 AND used_at IS NULL AND expires_at > $2 \
+                     ORDER BY created_at DESC, id DESC"
+                ))
+                .bind(org.to_string())
+                .bind(now.unix_millis())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(invite_from_row).collect()
+            }
+
+            async fn delete_invite(&self, org: OrganizationId, id: InviteId) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM invites WHERE organization_id = $1 AND id = $2 AND used_at IS NULL",
+                )
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn accept_invite(
+                &self,
+                invite: &InviteRow,
+                user: UserId,
+                new_user: Option<&User>,
+                now: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.writer.begin().await?;
+                if let Some(u) = new_user {
+                    sqlx::query(
+                        "INSERT INTO users (id, email, password_hash, display_name, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(u.id.to_string())
+                    .bind(&u.email)
+                    .bind(&u.password_hash)
+                    .bind(&u.display_name)
+                    .bind(u.created_at.unix_millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict_or)?;
+                }
+                // Single use: only the first transaction to flip used_at wins.
+                let used = sqlx::query(
+                    "UPDATE invites SET used_at = $1, used_by = $2 \
+                     WHERE id = $3 AND used_at IS NULL AND expires_at > $1",
+                )
+                .bind(now.unix_millis())
+                .bind(user.to_string())
+                .bind(invite.id.to_string())
+                .execute(&mut *tx)
+                .await?;
+                if used.rows_affected() == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(
+                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id, organization_id) DO NOTHING",
+                )
+                .bind(user.to_string())
+                .bind(invite.organization_id.to_string())
+                .bind(invite.role.as_str())
+                .bind(now.unix_millis())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn widget_settings(&self, org: OrganizationId) -> Result<Option<WidgetSettings>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins \
+                     FROM widget_settings WHERE organization_id = $1",
+                )
+                .bind(org.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| {
+                    Ok(WidgetSettings {
+                        display_name: r.try_get("display_name")?,
+                        greeting: r.try_get("greeting")?,
+                        suggested_messages: json_list(&r.try_get::<String, _>("suggested_messages")?)?,
+                        accent_color: r.try_get("accent_color")?,
+                        allowed_origins: json_list(&r.try_get::<String, _>("allowed_origins")?)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_widget_settings(
+                &self,
+                org: OrganizationId,
+                w: &WidgetSettings,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                let list = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+                sqlx::query(
+                    "INSERT INTO widget_settings (organization_id, display_name, greeting, suggested_messages, \
+                     accent_color, allowed_origins, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (organization_id) DO UPDATE SET display_name = excluded.display_name, \
+                     greeting = excluded.greeting, suggested_messages = excluded.suggested_messages, \
+                     accent_color = excluded.accent_color, allowed_origins = excluded.allowed_origins, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(org.to_string())
+                .bind(&w.display_name)
+                .bind(&w.greeting)
+                .bind(list(&w.suggested_messages)?)
+                .bind(&w.accent_color)
+                .bind(list(&w.allowed_origins)?)
+                .bind(now.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn inbox(
+                &self,
+                org: OrganizationId,
+                status: Option<ConversationStatus>,
+                user: UserId,
+                cursor: Option<ConversationCursor>,
+                limit: u32,
+            ) -> Result<Vec<InboxItem>, StoreError> {
+                let (after_ts, after_id) = match cursor {
+                    Some(c) => (c.updated_at.unix_millis(), c.id.to_string()),
+                    None => (i64::MAX, String::new()),
+                };
+                let rows = sqlx::query(concat!(
+                    inbox_select!(),
+                    " WHERE c.organization_id = $2 AND ($3 = '' OR c.status = $3) \
+                     AND (c.updated_at < $4 OR (c.updated_at = $4 AND c.id < $5)) \
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT $6"
+                ))
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .bind(status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(after_ts)
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(inbox_item_from_row).collect()
+            }
+
+            async fn inbox_item(&self, id: ConversationId, user: UserId) -> Result<Option<InboxItem>, StoreError> {
+                let row = sqlx::query(concat!(inbox_select!(), " WHERE c.id = $2"))
+                    .bind(user.to_string())
+                    .bind(id.to_string())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|r| inbox_item_from_row(&r)).transpose()
+            }
+
+            async fn contact_session(&self, id: ContactSessionId) -> Result<Option<ContactSession>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at \
+                     FROM contact_sessions WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| contact_session_from_row(&r)).transpose()
+            }
+
+            async fn mark_read(&self, conversation: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3) \
+                     ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = \
+                     CASE WHEN excluded.last_read_seq > conversation_reads.last_read_seq \
+                     THEN excluded.last_read_seq ELSE conversation_reads.last_read_seq END",
+                )
+                .bind(conversation.to_string())
+                .bind(user.to_string())
+                .bind(i64_of(seq))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
             }
         }
     };

@@ -222,6 +222,7 @@ async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
         conversation_id: conversation.id,
         role: MessageRole::Operator,
         author_name: Some("Camille".into()),
+        author_id: None,
         content: "unannounced".into(),
         created_at: now,
     };

@@ -21,6 +21,7 @@ fn new_message(
         conversation_id,
         role: MessageRole::Contact,
         author_name: None,
+        author_id: None,
         content: text.to_owned(),
         created_at: Timestamp::from_unix_millis(1_700_000_000_000),
     }
