@@ -26,14 +26,19 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// SHA-256 (hex) of the admin API's bearer token.
     pub admin_token_hash: Arc<str>,
-    /// Folder of the built web assets (`widget/…`), if one was found.
+    /// Folder of the built web assets (`widget/…`, `dashboard/…`), if one was found.
     pub assets_dir: Option<Arc<Path>>,
+    /// Staff session signing keys and login throttling.
+    pub accounts: Arc<crate::accounts::Accounts>,
+    /// The URL browsers reach this server at (no trailing slash).
+    pub public_url: Arc<str>,
 }
 
 /// A bound, ready-to-serve Parley: the API listener and, with `demo`, the demo site's.
 pub struct Application {
     listener: TcpListener,
     demo: Option<(TcpListener, OrganizationId)>,
+    demo_operator: Option<(String, String)>,
     state: AppState,
     public_url: String,
 }
@@ -41,10 +46,16 @@ pub struct Application {
 /// Reads the admin token from configuration, else from `DATA_DIR/admin-token`, creating
 /// that file (mode 0600) with a fresh random token the first time.
 pub fn admin_token(config: &Config) -> anyhow::Result<String> {
-    if let Some(token) = &config.admin_token {
-        return Ok(token.clone());
+    secret(config, config.admin_token.as_ref(), "admin-token")
+}
+
+/// A secret from configuration, else from `DATA_DIR/FILE`, created (mode 0600) with 256
+/// fresh random bits the first time.
+pub fn secret(config: &Config, configured: Option<&String>, file: &str) -> anyhow::Result<String> {
+    if let Some(value) = configured {
+        return Ok(value.clone());
     }
-    let path = config.data_dir.join("admin-token");
+    let path = config.data_dir.join(file);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return Ok(existing.trim().to_owned());
     }
@@ -98,6 +109,8 @@ impl Application {
             tokio::spawn(crate::live::bridge(notices, store.clone(), hub.clone()));
         }
         let admin_token_hash = sessions::hash_token(&admin_token(&config)?);
+        let jwt_secret = secret(&config, config.jwt_secret.as_ref(), "jwt-secret")?;
+        let accounts = Arc::new(crate::accounts::Accounts::new(jwt_secret.as_bytes()));
         let listener = TcpListener::bind(config.bind)
             .await
             .with_context(|| format!("binding {}", config.bind))?;
@@ -112,7 +125,7 @@ impl Application {
             let demo_listener = TcpListener::bind(config.demo_bind)
                 .await
                 .with_context(|| format!("binding the demo site on {}", config.demo_bind))?;
-            Some((demo_listener, org.id))
+            Some((demo_listener, org))
         } else {
             None
         };
@@ -124,10 +137,18 @@ impl Application {
             config: Arc::new(config),
             admin_token_hash: Arc::from(admin_token_hash),
             assets_dir,
+            accounts,
+            public_url: Arc::from(public_url.as_str()),
         };
+        let demo_operator = match &demo {
+            Some((_, org)) => Some(crate::accounts::ensure_demo_operator(&state, org).await?),
+            None => None,
+        };
+        let demo = demo.map(|(listener, org)| (listener, org.id));
         Ok(Self {
             listener,
             demo,
+            demo_operator,
             state,
             public_url,
         })
@@ -152,6 +173,11 @@ impl Application {
     /// The demo organization, when serving the demo.
     pub fn demo_organization(&self) -> Option<OrganizationId> {
         self.demo.as_ref().map(|(_, org)| *org)
+    }
+
+    /// The demo operator's email and password, when serving the demo.
+    pub fn demo_operator(&self) -> Option<(String, String)> {
+        self.demo_operator.clone()
     }
 
     /// The shared state (tests use it to reach the store and clock).
@@ -187,7 +213,9 @@ impl Application {
             shutdown.await;
             drop(stop_tx);
         });
-        axum::serve(self.listener, router)
+        // Client addresses feed the per-IP login throttle.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
                 let _ = rx.changed().await;
             })

@@ -94,6 +94,19 @@ pub struct Config {
     )]
     pub admin_token: Option<String>,
 
+    /// Key that signs staff session tokens (HS256); default: generated once into
+    /// DATA_DIR/jwt-secret. All instances sharing a database must share it.
+    #[arg(long, global = true, env = "PARLEY_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// A staff session ends after this many seconds without a request (renewed while used).
+    #[arg(long, global = true, env = "PARLEY_STAFF_IDLE_SECS", default_value_t = 30 * 60)]
+    pub staff_idle_secs: i64,
+
+    /// A staff session ends this many seconds after login, however active.
+    #[arg(long, global = true, env = "PARLEY_STAFF_ABSOLUTE_SECS", default_value_t = 12 * 3600)]
+    pub staff_absolute_secs: i64,
+
     /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
     #[arg(long, global = true, env = "PARLEY_DEMO")]
     pub demo: bool,
@@ -144,6 +157,9 @@ impl Config {
             session_refresh_secs: 4 * 3600,
             max_message_chars: parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS,
             admin_token: None,
+            jwt_secret: None,
+            staff_idle_secs: 30 * 60,
+            staff_absolute_secs: 12 * 3600,
             demo: false,
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

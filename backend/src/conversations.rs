@@ -56,11 +56,13 @@ pub async fn get_own(
     }
 }
 
-fn encode_cursor(c: &Conversation) -> String {
+/// The opaque cursor after `c` in a most-recent-first list.
+pub fn encode_cursor(c: &Conversation) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{}", c.updated_at.unix_millis(), c.id))
 }
 
-fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
+/// Parses [`encode_cursor`]'s output; anything else is `BadRequest`.
+pub fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
     let bad = || Error::BadRequest("invalid cursor".into());
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;

@@ -40,9 +40,33 @@ pub enum Error {
     /// 401 `session_expired`.
     #[error("the contact session has expired")]
     SessionExpired,
-    /// 401 `unauthorized` (admin API).
-    #[error("a valid admin token is required")]
+    /// 401 `unauthorized`: no valid admin token or staff session.
+    #[error("authentication required")]
     Unauthorized,
+    /// 401 `invalid_credentials`.
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    /// 403 `forbidden`.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 409 `email_taken`.
+    #[error("an account with this email exists already; log in instead")]
+    EmailTaken,
+    /// 409 `last_owner`.
+    #[error("the organization must keep at least one owner")]
+    LastOwner,
+    /// 404 `invite_not_found`.
+    #[error("this invite is unknown, used or expired")]
+    InviteNotFound,
+    /// 404 `member_not_found`.
+    #[error("no such member in this organization")]
+    MemberNotFound,
+    /// 429 `rate_limited`, with `Retry-After`.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
     /// 404 `organization_not_found`.
     #[error("organization not found")]
     OrganizationNotFound,

@@ -5,6 +5,7 @@
 //! (`sessions`, `conversations`, `messages`, `organizations`: the rules) → `store` (SQL).
 //! `live` fans committed events out to connected clients.
 
+pub mod accounts;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -13,10 +14,12 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod live;
+pub mod members;
 pub mod messages;
 pub mod organizations;
 pub mod sessions;
 pub mod settings;
+pub mod staff;
 pub mod store;
 
 pub use app::{AppState, Application};

@@ -28,7 +28,12 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
-    /// Post a staff reply through a running server's admin API (until the dashboard exists).
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Post a staff reply through a running server's admin API (scripts; people use the dashboard).
     Reply {
         /// The conversation to answer.
         conversation_id: ConversationId,
@@ -40,6 +45,29 @@ enum Command {
         /// The server's URL; default `http://` + `--bind`.
         #[arg(long, env = "PARLEY_SERVER_URL")]
         server: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an operator account in an organization (or add an existing account to it) and
+    /// print the account ID alone on stdout.
+    Create {
+        /// Login email.
+        #[arg(long)]
+        email: String,
+        /// The organization to join.
+        #[arg(long)]
+        org: parley_shared::OrganizationId,
+        /// Role: owner, admin or agent.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Name shown to visitors.
+        #[arg(long)]
+        name: Option<String>,
+        /// Password (at least 8 characters); prefer the environment variable.
+        #[arg(long, env = "PARLEY_USER_PASSWORD", hide_env_values = true)]
+        password: String,
     },
 }
 
@@ -93,8 +121,12 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config, Arc::new(SystemClock)).await?;
     println!("Parley is listening on {}", app.public_url());
+    println!("Staff dashboard:    {}/dashboard", app.public_url());
     if let Some(url) = app.demo_url() {
         println!("Demo customer site: {url}  (click the chat button at the bottom right)");
+    }
+    if let Some((email, password)) = app.demo_operator() {
+        println!("Demo operator login: {email} / {password}");
     }
     app.run_until(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -79,7 +79,6 @@ pub async fn send_as_staff(
         .conversation(conversation_id)
         .await?
         .ok_or(Error::ConversationNotFound)?;
-    check_content(state, &req.content)?;
     let author = req
         .author_name
         .map(|n| n.trim().to_owned())
@@ -94,7 +93,17 @@ pub async fn send_as_staff(
         content: req.content,
         created_at: state.clock.now(),
     };
-    insert(state, owned.conversation.organization_id, new).await
+    store_staff_message(state, owned.conversation.organization_id, new).await
+}
+
+/// Checks and stores a staff message (operator or admin API) and publishes it.
+pub async fn store_staff_message(
+    state: &AppState,
+    org: OrganizationId,
+    new: NewMessage,
+) -> Result<(Message, bool)> {
+    check_content(state, &new.content)?;
+    insert(state, org, new).await
 }
 
 /// Messages of the session's own conversation in `seq` order, after the `cursor` (a
@@ -107,6 +116,17 @@ pub async fn list_own(
     limit: Option<u32>,
 ) -> Result<Page<Message>> {
     get_own(state, session, conversation_id).await?;
+    page(state, conversation_id, cursor, limit).await
+}
+
+/// A page of a conversation's messages after `cursor` (a `seq`; malformed → `BadRequest`),
+/// for callers that have checked access.
+pub async fn page(
+    state: &AppState,
+    conversation_id: ConversationId,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Message>> {
     let after: u64 = match cursor {
         Some(c) => c
             .parse()

@@ -1,14 +1,18 @@
-//! The embed script (compiled into the binary) and the built widget (served from the
-//! assets folder, so a rebuilt widget is picked up without restarting).
+//! The embed script (compiled into the binary) and the built web apps, widget and
+//! dashboard (served from the assets folder, so a rebuild is picked up without restarting).
 
 use crate::app::AppState;
 use crate::error::Error;
+use crate::settings;
 use axum::Router;
+use axum::extract::{Query, State};
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::IntoResponse;
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use parley_shared::OrganizationId;
+use serde::Deserialize;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -26,21 +30,67 @@ async fn embed_js() -> impl IntoResponse {
     )
 }
 
+#[derive(Deserialize)]
+struct WidgetQuery {
+    #[serde(rename = "organizationId")]
+    organization_id: Option<String>,
+}
+
+/// The widget page. When the organization restricts where it may be embedded, the browser
+/// is told so (`frame-ancestors`): other sites cannot frame it.
+async fn widget_page(
+    State(state): State<AppState>,
+    Query(q): Query<WidgetQuery>,
+) -> Result<Response, Error> {
+    let dir = state.assets_dir.as_ref().ok_or(Error::WidgetNotBuilt)?;
+    let html = tokio::fs::read_to_string(dir.join("widget/index.html"))
+        .await
+        .map_err(|_| Error::WidgetNotBuilt)?;
+    let org: Option<OrganizationId> = q.organization_id.and_then(|raw| raw.parse().ok());
+    let origins = match org {
+        Some(org) => settings::get(&state, org).await?.allowed_origins,
+        None => Vec::new(),
+    };
+    let mut response = (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CACHE_CONTROL, "no-cache"),
+        ],
+        html,
+    )
+        .into_response();
+    if !origins.is_empty()
+        && let Ok(csp) = HeaderValue::from_str(&format!("frame-ancestors {}", origins.join(" ")))
+    {
+        response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+    }
+    Ok(response)
+}
+
 pub(super) fn router(state: &AppState) -> Router<AppState> {
-    let router = Router::new().route("/embed.js", get(embed_js));
+    let router = Router::new()
+        .route("/embed.js", get(embed_js))
+        .route("/widget", get(widget_page));
     let Some(dir) = &state.assets_dir else {
         let not_built = || async { Error::WidgetNotBuilt };
         return router
-            .route("/widget", get(not_built))
-            .route("/widget/assets/{*path}", get(not_built));
+            .route("/widget/assets/{*path}", get(not_built))
+            .route("/dashboard", get(not_built))
+            .route("/dashboard/assets/{*path}", get(not_built));
     };
-    let widget_dir = dir.join("widget");
-    let not_found = (|| async { Error::RouteNotFound }).into_service();
+    let not_found = || (|| async { Error::RouteNotFound }).into_service();
     router
-        .route_service("/widget", ServeFile::new(widget_dir.join("index.html")))
         .nest_service(
             "/widget/assets",
-            ServeDir::new(&widget_dir).fallback(not_found),
+            ServeDir::new(dir.join("widget")).fallback(not_found()),
+        )
+        .route_service(
+            "/dashboard",
+            ServeFile::new(dir.join("dashboard/index.html")),
+        )
+        .nest_service(
+            "/dashboard/assets",
+            ServeDir::new(dir.join("dashboard")).fallback(not_found()),
         )
         // File names are not content-hashed yet, so browsers must revalidate (ETag / Last-Modified).
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -24,6 +24,13 @@ impl Error {
             Error::SessionInvalid => (S::UNAUTHORIZED, C::SessionInvalid),
             Error::SessionExpired => (S::UNAUTHORIZED, C::SessionExpired),
             Error::Unauthorized => (S::UNAUTHORIZED, C::Unauthorized),
+            Error::InvalidCredentials => (S::UNAUTHORIZED, C::InvalidCredentials),
+            Error::Forbidden(_) => (S::FORBIDDEN, C::Forbidden),
+            Error::EmailTaken => (S::CONFLICT, C::EmailTaken),
+            Error::LastOwner => (S::CONFLICT, C::LastOwner),
+            Error::InviteNotFound => (S::NOT_FOUND, C::InviteNotFound),
+            Error::MemberNotFound => (S::NOT_FOUND, C::MemberNotFound),
+            Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),
@@ -58,6 +65,13 @@ impl IntoResponse for Error {
         let body = self.body();
         let status =
             StatusCode::from_u16(body.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Error::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
+        }
+        response
     }
 }

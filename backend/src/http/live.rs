@@ -14,11 +14,11 @@ use tokio::sync::broadcast::error::RecvError;
 
 /// Read buffer per socket: a widget sends one small frame, so the 128 KiB default would
 /// waste memory on every idle visitor.
-const READ_BUFFER_BYTES: usize = 4096;
+pub(super) const READ_BUFFER_BYTES: usize = 4096;
 /// How long a new socket may take to send its `subscribe` frame.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pings keep proxies from closing idle sockets and reveal dead peers.
-const PING_EVERY: Duration = Duration::from_secs(25);
+pub(super) const PING_EVERY: Duration = Duration::from_secs(25);
 /// Messages read from the store per backfill query.
 const BACKFILL_BATCH: u32 = 100;
 
@@ -28,14 +28,22 @@ pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade)
 }
 
 /// The socket went away or a send failed: stop serving it.
-struct Gone;
+pub(super) struct Gone;
 
-async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), Gone> {
+/// Sends one JSON text frame.
+pub(super) async fn send<T: serde::Serialize>(
+    socket: &mut WebSocket,
+    frame: &T,
+) -> Result<(), Gone> {
     let text = serde_json::to_string(frame).map_err(|_| Gone)?;
     socket
         .send(WsMessage::Text(text.into()))
         .await
         .map_err(|_| Gone)
+}
+
+fn widget_frame(message: parley_shared::api::Message) -> ServerFrame {
+    ServerFrame::Message { message }
 }
 
 async fn serve(state: AppState, mut socket: WebSocket) {
@@ -54,8 +62,11 @@ async fn serve(state: AppState, mut socket: WebSocket) {
     let _ = socket.send(WsMessage::Close(None)).await;
 }
 
-enum Outcome {
+/// How serving a socket ended.
+pub(super) enum Outcome {
+    /// The peer left.
     Gone,
+    /// The server refused or ended it with this error (sent to the peer first).
     Refused(Error),
 }
 
@@ -91,12 +102,13 @@ async fn read_subscribe(socket: &mut WebSocket) -> Result<ClientFrame, Outcome> 
     }
 }
 
-/// Sends every stored message after `*last`, advancing `*last`.
-async fn backfill(
+/// Sends every stored message after `*last` (wrapped by `frame`), advancing `*last`.
+pub(super) async fn backfill<T: serde::Serialize>(
     state: &AppState,
     socket: &mut WebSocket,
     id: ConversationId,
     last: &mut u64,
+    frame: fn(parley_shared::api::Message) -> T,
 ) -> Result<(), Outcome> {
     loop {
         let batch = state
@@ -107,7 +119,7 @@ async fn backfill(
         let full = batch.len() == BACKFILL_BATCH as usize;
         for message in batch {
             *last = message.seq;
-            send(socket, &ServerFrame::Message { message }).await?;
+            send(socket, &frame(message)).await?;
         }
         if !full {
             return Ok(());
@@ -130,7 +142,7 @@ async fn resync(
         updated_at: conversation.updated_at,
     };
     send(socket, &status).await?;
-    backfill(state, socket, id, last).await
+    backfill(state, socket, id, last, widget_frame).await
 }
 
 async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Result<(), Outcome> {
@@ -146,7 +158,7 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
     let conversation = conversations::get_own(state, &session, conversation_id).await?;
     send(socket, &ServerFrame::Ready { conversation }).await?;
     let mut last = after_seq;
-    backfill(state, socket, conversation_id, &mut last).await?;
+    backfill(state, socket, conversation_id, &mut last, widget_frame).await?;
 
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.reset();
@@ -161,7 +173,7 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
                     }
                     // A gap (commits announced out of order): read what is missing.
                     LiveEvent::Frame(ServerFrame::Message { .. }) => {
-                        backfill(state, socket, conversation_id, &mut last).await?
+                        backfill(state, socket, conversation_id, &mut last, widget_frame).await?
                     }
                     LiveEvent::Frame(other) => send(socket, other).await?,
                     LiveEvent::InboxChanged(_) => {}

@@ -2,9 +2,11 @@
 
 mod admin;
 mod assets;
+mod dashboard;
 pub mod error;
 pub mod extract;
 mod live;
+mod staff_live;
 mod widget;
 
 use crate::app::AppState;
@@ -24,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router(&state))
         .nest("/api/widget", widget::router())
         .nest("/api/admin", admin::router())
+        .nest("/api/dashboard", dashboard::router(&state))
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

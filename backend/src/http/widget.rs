@@ -24,8 +24,15 @@ struct PageQuery {
 }
 
 pub(super) fn router() -> Router<AppState> {
+    // The embed script reads the public configuration from the customer's page.
+    let public = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET]);
     Router::new()
-        .route("/organizations/{organization_id}", get(organization))
+        .route(
+            "/organizations/{organization_id}",
+            get(organization).layer(public),
+        )
         .route("/contact-sessions", axum::routing::post(create_session))
         .route("/contact-session", get(current_session))
         .route(

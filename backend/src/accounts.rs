@@ -1,0 +1,416 @@
+//! Staff accounts and sessions: sign-up, log-in (throttled), argon2id password hashes, and
+//! the session token (an HS256 JWT in an HttpOnly, SameSite=Strict cookie).
+//!
+//! Session rules: a token lives `staff_idle_secs` (30 min) and is renewed by use; no
+//! renewal goes past `staff_absolute_secs` (12 h) after login. Expiry is checked against
+//! the injected clock, so it is tested without sleeping.
+
+use crate::app::AppState;
+use crate::error::{Error, Result};
+use crate::store::{Organization, Store, User};
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use parley_shared::limits::{validate_email, validate_label, validate_password};
+use parley_shared::staff::{LogIn, Me, Membership, OrganizationSummary, Role, SignUp, StaffUser};
+use parley_shared::{OrganizationId, UserId};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Name of the staff session cookie.
+pub const COOKIE: &str = "parley_staff";
+const AUDIENCE: &str = "parley-dashboard";
+const ISSUER: &str = "parley";
+/// Renew a token once it is this old (seconds), so busy dashboards do not re-sign per request.
+const RENEW_AFTER_SECS: i64 = 60;
+
+/// Signing keys and the login throttle, shared by all requests.
+pub struct Accounts {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    /// Login attempts per account (`email:…`) and per client address (`ip:…`): a burst of
+    /// 5, then one more per minute.
+    throttle: DefaultKeyedRateLimiter<String>,
+}
+
+impl Accounts {
+    /// Keys from `secret` (HS256).
+    pub fn new(secret: &[u8]) -> Self {
+        let quota = Quota::with_period(Duration::from_secs(60))
+            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            throttle: RateLimiter::keyed(quota),
+        }
+    }
+
+    fn check(&self, key: String) -> Result<()> {
+        self.throttle.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            Error::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+}
+
+/// The claims of a staff session token. Times are Unix seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StaffClaims {
+    /// The account.
+    pub sub: UserId,
+    /// The organization the session is scoped to.
+    pub org: OrganizationId,
+    /// Issued at.
+    pub iat: i64,
+    /// Expires at.
+    pub exp: i64,
+    /// When the person logged in (caps renewals).
+    pub auth_time: i64,
+    /// Always `parley-dashboard`.
+    pub aud: String,
+    /// Always `parley`.
+    pub iss: String,
+}
+
+/// A logged-in staff member acting in their current organization.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    /// The account.
+    pub user: User,
+    /// The organization every dashboard route is scoped to.
+    pub organization_id: OrganizationId,
+    /// Their role there.
+    pub role: Role,
+    /// The session's claims (for renewal).
+    pub claims: StaffClaims,
+}
+
+impl Operator {
+    /// `Forbidden` unless the role may manage the organization (owners, admins).
+    pub fn require_manager(&self) -> Result<()> {
+        if self.role.can_manage() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("only owners and admins can do this"))
+        }
+    }
+}
+
+fn now_secs(state: &AppState) -> i64 {
+    state.clock.now().unix_millis() / 1000
+}
+
+/// A signed session for `user` in `org`: its `Set-Cookie` header value and its claims.
+pub fn session_cookie(
+    state: &AppState,
+    user: UserId,
+    org: OrganizationId,
+    auth_time: i64,
+) -> Result<(String, StaffClaims)> {
+    let now = now_secs(state);
+    let exp =
+        (now + state.config.staff_idle_secs).min(auth_time + state.config.staff_absolute_secs);
+    let claims = StaffClaims {
+        sub: user,
+        org,
+        iat: now,
+        exp,
+        auth_time,
+        aud: AUDIENCE.to_owned(),
+        iss: ISSUER.to_owned(),
+    };
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &state.accounts.encoding,
+    )
+    .map_err(|e| Error::Validation(format!("cannot sign the session: {e}")))?;
+    let secure = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let cookie = cookie::Cookie::build((COOKIE, token))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(secure)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds((exp - now).max(0)))
+        .build()
+        .to_string();
+    Ok((cookie, claims))
+}
+
+/// A `Set-Cookie` value that deletes the session cookie.
+pub fn clear_cookie() -> String {
+    cookie::Cookie::build((COOKIE, ""))
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build()
+        .to_string()
+}
+
+/// The claims of a valid, unexpired token; `None` otherwise. Only HS256 is accepted, and
+/// `aud`/`iss` must match.
+pub fn decode(state: &AppState, token: &str) -> Option<StaffClaims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_audience(&[AUDIENCE]);
+    validation.set_issuer(&[ISSUER]);
+    // `exp` is checked below against the injected clock.
+    validation.validate_exp = false;
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    let claims = jsonwebtoken::decode::<StaffClaims>(token, &state.accounts.decoding, &validation)
+        .ok()?
+        .claims;
+    let now = now_secs(state);
+    (claims.exp > now && claims.auth_time + state.config.staff_absolute_secs > now)
+        .then_some(claims)
+}
+
+/// Whether claims decoded earlier are still within their expiry and the absolute limit
+/// (long-lived sockets re-check this periodically).
+pub fn decode_claims_still_valid(state: &AppState, claims: &StaffClaims) -> bool {
+    let now = now_secs(state);
+    claims.exp > now && claims.auth_time + state.config.staff_absolute_secs > now
+}
+
+/// Whether a still-valid session should get a fresh token.
+pub fn should_renew(state: &AppState, claims: &StaffClaims) -> bool {
+    now_secs(state) - claims.iat >= RENEW_AFTER_SECS
+}
+
+/// The operator behind valid claims: the account must exist and still be a member of the
+/// session's organization; otherwise `Unauthorized`.
+pub async fn operator(state: &AppState, claims: StaffClaims) -> Result<Operator> {
+    let user = state
+        .store
+        .user(claims.sub)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let role = state
+        .store
+        .membership(user.id, claims.org)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok(Operator {
+        user,
+        organization_id: claims.org,
+        role,
+        claims,
+    })
+}
+
+/// argon2id (crate defaults: 19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Validation(format!("cannot hash the password: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Validation(format!("hashing failed: {e}")))?
+}
+
+/// Checks `password` against a PHC hash, off the async threads.
+async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A valid hash of a random password: checked when the email is unknown, so a wrong email
+/// costs the same time as a wrong password.
+fn decoy_hash() -> &'static str {
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8zNcfLbF0mWCj1Bv6yCSmvH3Wg0ydfZYhTHvcNQdiAw"
+}
+
+fn normalize_email(raw: &str) -> Result<String> {
+    Ok(validate_email(raw)?.to_lowercase())
+}
+
+fn default_display_name(email: &str) -> String {
+    email.split('@').next().unwrap_or(email).to_owned()
+}
+
+/// A new account owning a new organization. Errors: `Field` (422), `EmailTaken` (409).
+pub async fn sign_up(state: &AppState, req: SignUp) -> Result<(User, OrganizationId)> {
+    let email = normalize_email(&req.email)?;
+    validate_password(&req.password)?;
+    let org_name = validate_label(&req.organization_name, "organizationName")?;
+    let display_name = match req
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        Some(name) => validate_label(name, "displayName")?,
+        None => default_display_name(&email),
+    };
+    if state.store.user_by_email(&email).await?.is_some() {
+        return Err(Error::EmailTaken);
+    }
+    let now = state.clock.now();
+    let user = User {
+        id: UserId::new_random(),
+        email,
+        password_hash: hash_password(req.password).await?,
+        display_name,
+        created_at: now,
+    };
+    let org = Organization {
+        id: OrganizationId::new_random(),
+        name: org_name,
+        created_at: now,
+        updated_at: now,
+    };
+    match state.store.create_owner_account(&org, &user).await {
+        Err(crate::store::StoreError::Conflict) => Err(Error::EmailTaken),
+        other => other.map_err(Error::from),
+    }?;
+    Ok((user, org.id))
+}
+
+/// Checks credentials (throttled per account and per client address) and picks the
+/// account's first organization. Errors: `RateLimited` (429), `InvalidCredentials` (401),
+/// `Forbidden` when the account belongs to no organization.
+pub async fn log_in(
+    state: &AppState,
+    req: LogIn,
+    ip: Option<IpAddr>,
+) -> Result<(User, OrganizationId)> {
+    let email = req.email.trim().to_lowercase();
+    state.accounts.check(format!("email:{email}"))?;
+    if let Some(ip) = ip {
+        state.accounts.check(format!("ip:{ip}"))?;
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let hash = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let valid = verify_password(hash, req.password).await;
+    let user = match user {
+        Some(u) if valid => u,
+        _ => return Err(Error::InvalidCredentials),
+    };
+    let (org, _) = state
+        .store
+        .memberships_of_user(user.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::Forbidden("this account belongs to no organization"))?;
+    Ok((user, org.id))
+}
+
+/// Who is logged in, and where.
+pub async fn me(state: &AppState, op: &Operator) -> Result<Me> {
+    let memberships = state
+        .store
+        .memberships_of_user(op.user.id)
+        .await?
+        .into_iter()
+        .map(|(org, role)| Membership {
+            organization: OrganizationSummary {
+                id: org.id,
+                name: org.name,
+            },
+            role,
+        })
+        .collect();
+    Ok(Me {
+        user: staff_user(&op.user),
+        memberships,
+        current_organization_id: op.organization_id,
+        role: op.role,
+    })
+}
+
+/// The account as staff see it.
+pub fn staff_user(u: &User) -> StaffUser {
+    StaffUser {
+        id: u.id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+    }
+}
+
+/// Creates an account with a membership (CLI `parley user create`, demo operator). An
+/// existing account just gets the membership (its password is left unchanged).
+pub async fn create_member(
+    store: &dyn Store,
+    clock: &dyn crate::clock::Clock,
+    email: &str,
+    password: &str,
+    org: OrganizationId,
+    role: Role,
+    display_name: Option<&str>,
+) -> anyhow::Result<User> {
+    let email = validate_email(email)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .to_lowercase();
+    validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .organization(org)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no organization {org}"))?;
+    let now = clock.now();
+    let user = match store.user_by_email(&email).await? {
+        Some(existing) => existing,
+        None => {
+            let user = User {
+                id: UserId::new_random(),
+                display_name: display_name
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| default_display_name(&email)),
+                email,
+                password_hash: hash_password(password.to_owned()).await?,
+                created_at: now,
+            };
+            store.create_user(&user).await?;
+            user
+        }
+    };
+    store.add_membership(user.id, org, role, now).await?;
+    Ok(user)
+}
+
+/// The demo operator of the demo organization, created on first use; returns its email and
+/// password (kept in DATA_DIR/demo-operator-password).
+pub async fn ensure_demo_operator(
+    state: &AppState,
+    org: &Organization,
+) -> anyhow::Result<(String, String)> {
+    let password = crate::app::secret(&state.config, None, "demo-operator-password")?;
+    let email = "demo@parley.localhost".to_owned();
+    create_member(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &email,
+        &password,
+        org.id,
+        Role::Owner,
+        Some("Demo Operator"),
+    )
+    .await?;
+    Ok((email, password))
+}

@@ -1,0 +1,147 @@
+//! What operators do in their current organization: the inbox, a conversation with its
+//! contact, replies, status changes, read markers. Every function checks that the
+//! conversation belongs to the operator's organization; any other ID is `ConversationNotFound`.
+
+use crate::accounts::Operator;
+use crate::app::AppState;
+use crate::conversations::{decode_cursor, encode_cursor, page_limit};
+use crate::error::{Error, Result};
+use crate::messages;
+use crate::store::{NewMessage, OwnedConversation};
+use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole, Page};
+use parley_shared::staff::{
+    ContactDetails, ConversationDetail, InboxFilter, InboxItem, OperatorReply,
+};
+use parley_shared::{ConversationId, MessageId};
+
+/// The conversation, if it belongs to the operator's organization.
+async fn own(state: &AppState, op: &Operator, id: ConversationId) -> Result<OwnedConversation> {
+    match state.store.conversation(id).await? {
+        Some(owned) if owned.conversation.organization_id == op.organization_id => Ok(owned),
+        _ => Err(Error::ConversationNotFound),
+    }
+}
+
+/// One inbox tab, most recent activity first, in cursor pages.
+pub async fn inbox(
+    state: &AppState,
+    op: &Operator,
+    filter: InboxFilter,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<InboxItem>> {
+    let limit = page_limit(limit);
+    let cursor = cursor.map(decode_cursor).transpose()?;
+    let mut items = state
+        .store
+        .inbox(
+            op.organization_id,
+            filter.status(),
+            op.user.id,
+            cursor,
+            limit + 1,
+        )
+        .await?;
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_cursor = if more {
+        items.last().map(|i| encode_cursor(&i.conversation))
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// One inbox row as `op` sees it (live updates); `None` if not in `op`'s organization.
+pub async fn inbox_item(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+) -> Result<Option<InboxItem>> {
+    Ok(state
+        .store
+        .inbox_item(id, op.user.id)
+        .await?
+        .filter(|item| item.conversation.organization_id == op.organization_id))
+}
+
+/// The conversation with its contact panel.
+pub async fn detail(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+) -> Result<ConversationDetail> {
+    let owned = own(state, op, id).await?;
+    let session = state
+        .store
+        .contact_session(owned.contact_session_id)
+        .await?
+        .ok_or(Error::ConversationNotFound)?;
+    let metadata = serde_json::from_str(&session.metadata).unwrap_or_default();
+    Ok(ConversationDetail {
+        conversation: owned.conversation,
+        contact: ContactDetails {
+            contact_session_id: session.id,
+            name: session.name,
+            email: session.email,
+            metadata,
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+        },
+    })
+}
+
+/// Messages in `seq` order after `cursor` (a `seq`).
+pub async fn messages(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Page<Message>> {
+    own(state, op, id).await?;
+    messages::page(state, id, cursor, limit).await
+}
+
+/// An operator's reply, shown to the visitor with the operator's display name.
+pub async fn reply(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+    req: OperatorReply,
+) -> Result<(Message, bool)> {
+    own(state, op, id).await?;
+    let new = NewMessage {
+        id: req.id.unwrap_or_else(MessageId::new_random),
+        conversation_id: id,
+        role: MessageRole::Operator,
+        author_name: Some(op.user.display_name.clone()),
+        author_id: Some(op.user.id),
+        content: req.content,
+        created_at: state.clock.now(),
+    };
+    messages::store_staff_message(state, op.organization_id, new).await
+}
+
+/// Resolve, escalate or reopen.
+pub async fn set_status(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+    status: ConversationStatus,
+) -> Result<Conversation> {
+    own(state, op, id).await?;
+    crate::conversations::set_status(state, id, status).await
+}
+
+/// Records that `op` has read `id` up to `seq`.
+pub async fn mark_read(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+    seq: u64,
+) -> Result<()> {
+    own(state, op, id).await?;
+    state.store.mark_read(id, op.user.id, seq).await?;
+    Ok(())
+}
