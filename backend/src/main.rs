@@ -106,6 +106,33 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", org.id);
             Ok(())
         }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    org,
+                    role,
+                    name,
+                    password,
+                },
+        } => {
+            let role = parley_shared::staff::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be owner, admin or agent"))?;
+            let connected =
+                store::connect(&cli.config.database_url(), &cli.config.store_options()).await?;
+            let user = parley_backend::accounts::create_member(
+                connected.store.as_ref(),
+                &SystemClock,
+                &email,
+                &password,
+                org,
+                role,
+                name.as_deref(),
+            )
+            .await?;
+            println!("{}", user.id);
+            Ok(())
+        }
         Command::Reply {
             conversation_id,
             text,
