@@ -36,6 +36,9 @@ pub async fn create(state: &AppState, session: &ContactSession) -> Result<Conver
         .store
         .create_conversation(session.id, &conversation)
         .await?;
+    state
+        .hub
+        .conversation_created(conversation.organization_id, conversation.id);
     Ok(conversation)
 }
 

@@ -291,3 +291,95 @@ pub async fn assert_error(response: Response, status: StatusCode, code: ErrorCod
     assert!(!body.message.is_empty());
     body
 }
+
+/// A staff member's browser: the session cookie, sent on every request.
+pub struct Staff<'a> {
+    pub app: &'a TestApp,
+    pub cookie: String,
+    pub me: parley_shared::staff::Me,
+}
+
+/// The `name=value` part of a response's session cookie.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("parley_staff="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+impl TestApp {
+    /// Signs up a new owner with a new organization.
+    pub async fn sign_up(&self, email: &str, org_name: &str) -> Staff<'_> {
+        let response = self
+            .client
+            .post(self.url("/api/dashboard/signup"))
+            .json(&json!({"email": email, "password": "correct horse battery", "organizationName": org_name,
+                          "displayName": "Camille"}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::CREATED);
+        self.staff_from(response).await
+    }
+
+    /// Logs in; panics unless it succeeds.
+    pub async fn log_in(&self, email: &str, password: &str) -> Staff<'_> {
+        let response = self.raw_log_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        self.staff_from(response).await
+    }
+
+    pub async fn raw_log_in(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/dashboard/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn staff_from(&self, response: Response) -> Staff<'_> {
+        let cookie = session_cookie(&response).expect("a session cookie");
+        let me = response.json().await.expect("me json");
+        Staff {
+            app: self,
+            cookie,
+            me,
+        }
+    }
+}
+
+impl Staff<'_> {
+    pub fn org(&self) -> OrganizationId {
+        self.me.current_organization_id
+    }
+
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header("cookie", &self.cookie);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(reqwest::Method::POST, path, Some(body)).await
+    }
+}

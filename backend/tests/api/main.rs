@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod contact_sessions;
 mod conversations;
+mod dashboard;
 mod helpers;
 mod instances;
 mod live;
