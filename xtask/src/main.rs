@@ -1,8 +1,9 @@
 //! Developer commands, run as `cargo xtask COMMAND`:
 //!
-//! - `build-widget`: compiles the widget to wasm32 (release, size-optimized), binds it with
-//!   the `wasm-bindgen` library pinned by Cargo.lock (no download), shrinks it with
-//!   `wasm-opt -Oz` when available, and writes everything to `dist/widget/`.
+//! - `build-widget`: compiles the web apps (widget and dashboard) to wasm32 (release,
+//!   size-optimized), binds them with the `wasm-bindgen` library pinned by Cargo.lock (no
+//!   download), shrinks them with `wasm-opt -Oz` when available, and writes everything to
+//!   `dist/widget/` and `dist/dashboard/`.
 //! - `run`: builds the widget, then runs `parley serve --demo` (SQLite, demo site).
 //! - `test`: installs what the tests need where it can, builds the widget, and runs format
 //!   and lint checks and every test, including the headless-Chromium end-to-end test.
@@ -88,40 +89,78 @@ fn wasm_opt() -> Option<PathBuf> {
     None
 }
 
+/// The web apps: (crate, output folder under dist/, JS module name, static files).
+const APPS: [(&str, &str, &str, [&str; 3]); 2] = [
+    (
+        "parley-widget",
+        "widget",
+        "parley_widget",
+        ["index.html", "boot.js", "widget.css"],
+    ),
+    (
+        "parley-dashboard",
+        "dashboard",
+        "parley_dashboard",
+        ["index.html", "boot.js", "dashboard.css"],
+    ),
+];
+
 fn build_widget() -> Result<()> {
     ensure_wasm_target()?;
+    // One cargo invocation builds both apps (their shared dependencies compile once).
     run(cargo().args([
         "build",
         "--package",
         "parley-widget",
+        "--package",
+        "parley-dashboard",
         "--target",
         "wasm32-unknown-unknown",
         "--release",
     ]))?;
-    let input = root().join("target/wasm32-unknown-unknown/release/parley-widget.wasm");
-    let out = root().join("dist/widget");
+    let wasm_opt = wasm_opt();
+    for (krate, folder, module, statics) in APPS {
+        bind_app(krate, folder, module, &statics, wasm_opt.as_deref())?;
+    }
+    Ok(())
+}
+
+fn bind_app(
+    krate: &str,
+    folder: &str,
+    module: &str,
+    statics: &[&str],
+    wasm_opt: Option<&Path>,
+) -> Result<()> {
+    let input = root().join(format!(
+        "target/wasm32-unknown-unknown/release/{krate}.wasm"
+    ));
+    let out = root().join("dist").join(folder);
     std::fs::create_dir_all(&out)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
         .web(true)?
-        .out_name("parley_widget")
+        .out_name(module)
         .typescript(false)
         // The library defaults this to true (the CLI does not): without it `init()` has no
         // default wasm URL and the page silently renders nothing.
         .omit_default_module_path(false)
         .generate(&out)
         .context("wasm-bindgen")?;
-    let wasm = out.join("parley_widget_bg.wasm");
-    if let Some(opt) = wasm_opt() {
+    let wasm = out.join(format!("{module}_bg.wasm"));
+    if let Some(opt) = wasm_opt {
         run(Command::new(opt).arg("-Oz").arg(&wasm).arg("-o").arg(&wasm))?;
     }
-    for file in ["index.html", "boot.js", "widget.css"] {
-        std::fs::copy(root().join("widget/static").join(file), out.join(file))
-            .with_context(|| format!("copying {file}"))?;
+    for file in statics {
+        std::fs::copy(
+            root().join(folder).join("static").join(file),
+            out.join(file),
+        )
+        .with_context(|| format!("copying {folder}/static/{file}"))?;
     }
     let size = std::fs::metadata(&wasm)?.len();
     eprintln!(
-        "xtask: widget built in {} (wasm {} KiB)",
+        "xtask: {folder} built in {} (wasm {} KiB)",
         out.display(),
         size / 1024
     );
@@ -242,7 +281,13 @@ fn test() -> Result<()> {
     ]))?;
     // Pass 1: everything, the API suite on SQLite files.
     let (mut passed, mut failed) = cargo_test(
-        &["--workspace", "--exclude", "parley-widget"],
+        &[
+            "--workspace",
+            "--exclude",
+            "parley-widget",
+            "--exclude",
+            "parley-dashboard",
+        ],
         &[("PARLEY_REQUIRE_BROWSER", "1")],
     )?;
     // Pass 2: the same API suite (same binary, no rebuild) on PostgreSQL, plus the

@@ -1,0 +1,112 @@
+//! The dashboard's live link (`/api/dashboard/live`): inbox updates for the current
+//! organization, plus the messages of the open conversation. Reconnects with backoff; on
+//! every `ready` the app refetches its inbox page, and the open conversation is followed
+//! again from the highest `seq` held, so nothing is missed.
+
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use gloo_net::websocket::Message as WsMessage;
+use gloo_net::websocket::futures::WebSocket;
+use parley_shared::ConversationId;
+use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Shared between the live task and the views.
+#[derive(Default)]
+pub struct Link {
+    sink: Option<SplitSink<WebSocket, WsMessage>>,
+    /// The open conversation and the highest `seq` the view holds.
+    pub follow: Option<(ConversationId, u64)>,
+}
+
+/// A handle on the link.
+pub type LinkRef = Rc<RefCell<Link>>;
+
+fn url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    Some(format!(
+        "{scheme}://{}/api/dashboard/live",
+        location.host().ok()?
+    ))
+}
+
+async fn send_follow(link: &LinkRef) {
+    let frame = {
+        let l = link.borrow();
+        StaffClientFrame::Follow {
+            conversation_id: l.follow.map(|(id, _)| id),
+            after_seq: l.follow.map_or(0, |(_, seq)| seq),
+        }
+    };
+    let Ok(text) = serde_json::to_string(&frame) else {
+        return;
+    };
+    // Take the sink out while sending, so no RefCell borrow lives across the await.
+    let sink = link.borrow_mut().sink.take();
+    if let Some(mut sink) = sink
+        && sink.send(WsMessage::Text(text)).await.is_ok()
+    {
+        link.borrow_mut().sink = Some(sink);
+    }
+}
+
+/// Follows `conversation` (or none) from `after_seq`, now and after reconnections.
+pub async fn follow(link: &LinkRef, conversation: Option<(ConversationId, u64)>) {
+    link.borrow_mut().follow = conversation;
+    send_follow(link).await;
+}
+
+/// Runs until dropped (or the session ends: `on_frame` gets the error frame, and the task
+/// stops).
+pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connected: impl Fn(bool)) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        if let Some(url) = url()
+            && let Ok(socket) = WebSocket::open(&url)
+        {
+            let (sink, mut stream) = socket.split();
+            link.borrow_mut().sink = Some(sink);
+            while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
+                let Ok(frame) = serde_json::from_str::<StaffServerFrame>(&text) else {
+                    continue;
+                };
+                match frame {
+                    StaffServerFrame::Ready => {
+                        backoff = Duration::from_millis(500);
+                        on_connected(true);
+                        send_follow(&link).await;
+                        on_frame(StaffServerFrame::Ready);
+                    }
+                    StaffServerFrame::Message { ref message } => {
+                        let mut l = link.borrow_mut();
+                        if let Some((id, seq)) = l.follow.as_mut()
+                            && *id == message.conversation_id
+                        {
+                            *seq = (*seq).max(message.seq);
+                        }
+                        drop(l);
+                        on_frame(frame);
+                    }
+                    StaffServerFrame::Error { .. } => {
+                        link.borrow_mut().sink = None;
+                        on_connected(false);
+                        on_frame(frame);
+                        return;
+                    }
+                    other => on_frame(other),
+                }
+            }
+            link.borrow_mut().sink = None;
+        }
+        on_connected(false);
+        gloo_timers::future::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}

@@ -1,0 +1,302 @@
+//! Settings: the widget's look and behaviour, the organization's members, invite links.
+//! Agents see members; only owners and admins change anything (the server enforces it).
+
+use super::bind;
+use crate::app::{Ctx, check};
+use crate::{api, time};
+use parley_shared::staff::{CreateInvite, Invite, InviteCreated, Member, Role, WidgetSettings};
+use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+/// The settings page.
+#[function_component]
+pub fn SettingsPage() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let manager = ctx.me.as_ref().is_some_and(|m| m.role.can_manage());
+    html! {
+        <main class="settings">
+            <WidgetForm {manager} />
+            <Members {manager} />
+            if manager { <Invites /> }
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ManagerProps {
+    manager: bool,
+}
+
+#[function_component]
+fn WidgetForm(props: &ManagerProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let name = use_state(String::new);
+    let greeting = use_state(String::new);
+    let suggestions = use_state(|| vec![String::new(), String::new(), String::new()]);
+    let color = use_state(|| "#2563eb".to_owned());
+    let origins = use_state(String::new);
+    let status = use_state(|| None::<Result<String, String>>);
+    {
+        let (ctx, name, greeting, suggestions, color, origins) = (
+            ctx.clone(),
+            name.clone(),
+            greeting.clone(),
+            suggestions.clone(),
+            color.clone(),
+            origins.clone(),
+        );
+        use_effect_with(
+            ctx.me.as_ref().map(|m| m.current_organization_id),
+            move |_| {
+                spawn_local(async move {
+                    match api::get::<WidgetSettings>("/api/dashboard/settings").await {
+                        Ok(s) => {
+                            name.set(s.display_name.unwrap_or_default());
+                            greeting.set(s.greeting.unwrap_or_default());
+                            let mut list = s.suggested_messages;
+                            list.resize(3, String::new());
+                            suggestions.set(list);
+                            color.set(s.accent_color.unwrap_or_else(|| "#2563eb".into()));
+                            origins.set(s.allowed_origins.join("\n"));
+                        }
+                        Err(e) => {
+                            check(&ctx, e);
+                        }
+                    }
+                });
+            },
+        );
+    }
+    let onsubmit = {
+        let (ctx, name, greeting, suggestions, color, origins, status) = (
+            ctx.clone(),
+            name.clone(),
+            greeting.clone(),
+            suggestions.clone(),
+            color.clone(),
+            origins.clone(),
+            status.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let body = WidgetSettings {
+                display_name: Some((*name).clone()),
+                greeting: Some((*greeting).clone()),
+                suggested_messages: (*suggestions).clone(),
+                accent_color: Some((*color).clone()),
+                allowed_origins: origins.lines().map(str::to_owned).collect(),
+            };
+            let (ctx, status) = (ctx.clone(), status.clone());
+            spawn_local(async move {
+                match api::put::<_, WidgetSettings>("/api/dashboard/settings", &body).await {
+                    Ok(_) => status.set(Some(Ok("Saved.".into()))),
+                    Err(e) => {
+                        if let Some(e) = check(&ctx, e) {
+                            status.set(Some(Err(e.message)));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    let suggestion_inputs = (0..3).map(|i| {
+        let suggestions2 = suggestions.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut list = (*suggestions2).clone();
+            list[i] = e.target_unchecked_into::<web_sys::HtmlInputElement>().value();
+            suggestions2.set(list);
+        });
+        html! { <input type="text" aria-label={format!("Suggestion {}", i + 1)} value={suggestions[i].clone()}
+            {oninput} disabled={!props.manager} /> }
+    });
+    let on_origins = {
+        let origins = origins.clone();
+        Callback::from(move |e: InputEvent| {
+            origins.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let on_greeting = {
+        let greeting = greeting.clone();
+        Callback::from(move |e: InputEvent| {
+            greeting.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    html! {
+        <form class="card" {onsubmit}>
+            <h2>{ "Widget" }</h2>
+            <label for="display-name">{ "Display name" }</label>
+            <input id="display-name" type="text" placeholder="Your organization's name" value={(*name).clone()}
+                oninput={bind(&name)} disabled={!props.manager} />
+            <label for="greeting">{ "Greeting (shown at the start of each chat)" }</label>
+            <textarea id="greeting" rows="2" value={(*greeting).clone()} oninput={on_greeting} disabled={!props.manager} />
+            <label>{ "Suggested first messages (up to 3)" }</label>
+            { for suggestion_inputs }
+            <label for="accent">{ "Accent color" }</label>
+            <input id="accent" type="color" value={(*color).clone()} oninput={bind(&color)} disabled={!props.manager} />
+            <label for="origins">{ "Allowed websites, one origin per line (empty: any site may embed the widget)" }</label>
+            <textarea id="origins" rows="3" placeholder="https://shop.example" value={(*origins).clone()}
+                oninput={on_origins} disabled={!props.manager} />
+            if let Some(s) = &*status {
+                <p class={if s.is_ok() { "ok" } else { "error" }} role="status">{ s.clone().unwrap_or_else(|e| e) }</p>
+            }
+            if props.manager { <button type="submit" class="primary">{ "Save" }</button> }
+        </form>
+    }
+}
+
+#[function_component]
+fn Members(props: &ManagerProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let members = use_state(Vec::<Member>::new);
+    let epoch = use_state(|| 0u32);
+    let error = use_state(|| None::<String>);
+    {
+        let (ctx, members) = (ctx.clone(), members.clone());
+        use_effect_with(
+            (*epoch, ctx.me.as_ref().map(|m| m.current_organization_id)),
+            move |_| {
+                spawn_local(async move {
+                    match api::get::<Vec<Member>>("/api/dashboard/members").await {
+                        Ok(list) => members.set(list),
+                        Err(e) => {
+                            check(&ctx, e);
+                        }
+                    }
+                });
+            },
+        );
+    }
+    let me = ctx.me.as_ref().map(|m| m.user.id);
+    html! {
+        <section class="card">
+            <h2>{ "Members" }</h2>
+            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
+            <table class="members">
+                <thead><tr><th>{ "Name" }</th><th>{ "Email" }</th><th>{ "Role" }</th><th>{ "Joined" }</th><th></th></tr></thead>
+                <tbody>
+                { for members.iter().map(|m| {
+                    let remove = {
+                        let (ctx, epoch, error, id) = (ctx.clone(), epoch.clone(), error.clone(), m.user.id);
+                        Callback::from(move |_| {
+                            let (ctx, epoch, error) = (ctx.clone(), epoch.clone(), error.clone());
+                            spawn_local(async move {
+                                match api::delete(&format!("/api/dashboard/members/{id}")).await {
+                                    Ok(()) => epoch.set(*epoch + 1),
+                                    Err(e) => {
+                                        if let Some(e) = check(&ctx, e) {
+                                            error.set(Some(e.message));
+                                        }
+                                    }
+                                }
+                            });
+                        })
+                    };
+                    html! {
+                        <tr>
+                            <td>{ &m.user.display_name }</td>
+                            <td>{ &m.user.email }</td>
+                            <td>{ m.role.as_str() }</td>
+                            <td>{ time::short(m.joined_at) }</td>
+                            <td>if props.manager && Some(m.user.id) != me {
+                                <button type="button" class="link danger" onclick={remove}>{ "Remove" }</button>
+                            }</td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[function_component]
+fn Invites() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let invites = use_state(Vec::<Invite>::new);
+    let role = use_state(|| Role::Agent);
+    let created = use_state(|| None::<String>);
+    let epoch = use_state(|| 0u32);
+    {
+        let (ctx, invites) = (ctx.clone(), invites.clone());
+        use_effect_with(*epoch, move |_| {
+            spawn_local(async move {
+                match api::get::<Vec<Invite>>("/api/dashboard/invites").await {
+                    Ok(list) => invites.set(list),
+                    Err(e) => {
+                        check(&ctx, e);
+                    }
+                }
+            });
+        });
+    }
+    let on_role = {
+        let role = role.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            role.set(Role::parse(&value).unwrap_or(Role::Agent));
+        })
+    };
+    let create = {
+        let (ctx, role, created, epoch) =
+            (ctx.clone(), role.clone(), created.clone(), epoch.clone());
+        Callback::from(move |_| {
+            let (ctx, created, epoch, body) = (
+                ctx.clone(),
+                created.clone(),
+                epoch.clone(),
+                CreateInvite { role: *role },
+            );
+            spawn_local(async move {
+                match api::post::<_, InviteCreated>("/api/dashboard/invites", &body).await {
+                    Ok(invite) => {
+                        created.set(Some(invite.url));
+                        epoch.set(*epoch + 1);
+                    }
+                    Err(e) => {
+                        if let Some(e) = check(&ctx, e) {
+                            created.set(Some(e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card">
+            <h2>{ "Invite a teammate" }</h2>
+            <div class="row-inline">
+                <select aria-label="Role" onchange={on_role}>
+                    <option value="agent" selected=true>{ "agent" }</option>
+                    <option value="admin">{ "admin" }</option>
+                    <option value="owner">{ "owner" }</option>
+                </select>
+                <button type="button" class="primary" onclick={create}>{ "Create invite link" }</button>
+            </div>
+            if let Some(url) = &*created {
+                <p class="invite-link">{ "Send this link (single use, valid 7 days): " }<code>{ url }</code></p>
+            }
+            if !invites.is_empty() {
+                <h3>{ "Pending invites" }</h3>
+                <ul class="invites">
+                { for invites.iter().map(|i| {
+                    let revoke = {
+                        let (ctx, epoch, id) = (ctx.clone(), epoch.clone(), i.id);
+                        Callback::from(move |_| {
+                            let (ctx, epoch) = (ctx.clone(), epoch.clone());
+                            spawn_local(async move {
+                                if let Err(e) = api::delete(&format!("/api/dashboard/invites/{id}")).await {
+                                    check(&ctx, e);
+                                }
+                                epoch.set(*epoch + 1);
+                            });
+                        })
+                    };
+                    html! { <li>{ format!("{} — expires {}", i.role.as_str(), time::short(i.expires_at)) }
+                        <button type="button" class="link danger" onclick={revoke}>{ "Revoke" }</button></li> }
+                }) }
+                </ul>
+            }
+        </section>
+    }
+}
