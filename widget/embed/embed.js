@@ -115,8 +115,29 @@
   Parley.loaded = true;
   window.Parley = Parley;
 
+  // The organization's public settings: launcher color, and the sites allowed to embed it
+  // (the widget page itself refuses other sites with frame-ancestors; this just keeps the
+  // launcher off them too).
+  function configure() {
+    if (!window.fetch) return;
+    fetch(origin + "/api/widget/organizations/" + encodeURIComponent(org), { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (config) {
+        if (!config || !button) return;
+        var allowed = config.allowedOrigins || [];
+        if (allowed.length && allowed.indexOf(location.origin) < 0) {
+          if (window.console) console.warn("Parley: this site is not allowed to embed the widget");
+          destroy();
+          return;
+        }
+        if (/^#[0-9a-f]{6}$/i.test(config.accentColor || "")) button.style.background = config.accentColor;
+      })
+      .catch(function () {});
+  }
+
   function start() {
     mount();
+    configure();
     for (var i = 0; i < queue.length; i++) Parley.apply(null, queue[i]);
   }
   if (document.body) start();

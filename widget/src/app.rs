@@ -212,9 +212,15 @@ pub fn App() -> Html {
         Screen::Chat(id) => html! { <ChatScreen key={id.to_string()} conversation_id={*id} /> },
         Screen::Error(message) => html! { <ErrorScreen message={message.clone()} /> },
     };
+    // Validated `#rrggbb` on the server, so safe in a style attribute.
+    let style = model
+        .organization
+        .as_ref()
+        .and_then(|o| o.accent_color.as_ref())
+        .map(|c| format!("--accent: {c}"));
     html! {
         <ContextProvider<AppContext> context={model}>
-            <div class="parley">{ screen }</div>
+            <div class="parley" {style}>{ screen }</div>
         </ContextProvider<AppContext>>
     }
 }

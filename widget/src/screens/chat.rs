@@ -276,8 +276,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     let resolved = chat.status == Some(ConversationStatus::Resolved);
     let send = {
         let (ctx, chat, draft, token) = (ctx.clone(), chat.clone(), draft.clone(), token.clone());
-        Callback::from(move |()| {
-            let content = (*draft).clone();
+        Callback::from(move |content: String| {
             if content.trim().is_empty() || chat.status == Some(ConversationStatus::Resolved) {
                 return;
             }
@@ -295,19 +294,21 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             post(ctx.clone(), chat.clone(), token.clone(), id, message);
         })
     };
+    // Composer closures are rebuilt on every keystroke (the draft is state), so they
+    // always hold the current text.
     let onsubmit = {
-        let send = send.clone();
+        let (send, text) = (send.clone(), (*draft).clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            send.emit(());
+            send.emit(text.clone());
         })
     };
     let onkeydown = {
-        let send = send.clone();
+        let (send, text) = (send.clone(), (*draft).clone());
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                 e.prevent_default();
-                send.emit(());
+                send.emit(text.clone());
             }
         })
     };
@@ -376,6 +377,37 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         }
     });
 
+    let config = ctx.organization.clone();
+    let greeting = config
+        .as_ref()
+        .and_then(|c| c.greeting.clone())
+        .map(|text| {
+            let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            html! {
+                <li class="message theirs greeting">
+                    <div class="meta"><span class="author">{ name }</span></div>
+                    <div class="bubble">{ text }</div>
+                </li>
+            }
+        });
+    let suggestions = (chat.loaded && chat.items.is_empty() && !resolved)
+        .then(|| config.as_ref().map(|c| c.suggested_messages.clone()).unwrap_or_default())
+        .filter(|s| !s.is_empty())
+        .map(|list| {
+            html! {
+                <div class="suggestions">
+                    { for list.into_iter().map(|text| {
+                        let send = send.clone();
+                        let label = text.clone();
+                        html! {
+                            <button type="button" class="suggestion"
+                                onclick={Callback::from(move |_| send.emit(text.clone()))}>{ label }</button>
+                        }
+                    }) }
+                </div>
+            }
+        });
+
     let status_bar = chat.status.map(|s| html! {
         <div class={classes!("status-bar", s.as_str())}>
             <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
@@ -391,7 +423,8 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <main class="screen chat" data-conversation-id={id.to_string()}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
-                <ol class="messages" aria-live="polite">{ for messages }</ol>
+                <ol class="messages" aria-live="polite">{ greeting }{ for messages }</ol>
+                { suggestions }
                 <div ref={end}></div>
             </main>
             if resolved {
