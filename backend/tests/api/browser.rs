@@ -250,3 +250,152 @@ async fn a_visitor_chats_from_the_demo_page_gets_a_live_reply_and_finds_it_after
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }
+
+/// Waits until nothing matches `css` (bounded), e.g. a row that moved to another tab.
+async fn wait_gone(client: &Client, css: &str) -> Result<(), CmdError> {
+    let deadline = Instant::now() + WAIT;
+    while !client.find_all(Locator::Css(css)).await?.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{css} still present after {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
+
+/// Visitor and operator in two separate browsers, talking live.
+async fn support_scenario(
+    app: &TestApp,
+    visitor: &Client,
+    operator: &Client,
+) -> Result<(), CmdError> {
+    let (email, password) = app.demo_operator.clone().expect("demo operator");
+    operator.goto(&format!("{}/dashboard", app.base)).await?;
+    wait_css(operator, "#email")
+        .await?
+        .send_keys(&email)
+        .await?;
+    operator
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(&password)
+        .await?;
+    operator
+        .find(Locator::Css("form.auth button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(operator, ".tab.active[data-tab='unresolved']").await?;
+    wait_css(operator, ".topbar").await?;
+
+    // The visitor starts a chat on the customer's site.
+    visitor
+        .goto(app.demo_url.as_deref().expect("demo site"))
+        .await?;
+    open_widget(visitor).await?;
+    wait_css(visitor, "#parley-name")
+        .await?
+        .send_keys("Ada Lovelace")
+        .await?;
+    visitor
+        .find(Locator::Css("#parley-email"))
+        .await?
+        .send_keys("ada@example.com")
+        .await?;
+    visitor
+        .find(Locator::Css(".auth-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".start-chat").await?.click().await?;
+    let conversation = wait_css(visitor, ".screen.chat")
+        .await?
+        .attr("data-conversation-id")
+        .await?
+        .expect("conversation id");
+    wait_css(visitor, ".composer textarea")
+        .await?
+        .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))
+        .await?;
+    wait_css(visitor, ".message.mine .delivery.sent").await?;
+
+    // It arrives live in the operator's "unresolved" tab; the operator opens it and replies.
+    let row = format!(".row[data-conversation-id='{conversation}']");
+    wait_css(operator, &row).await?.click().await?;
+    wait_xpath(
+        operator,
+        r#"//li[contains(@class,'contact')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#,
+    )
+    .await?;
+    let panel = wait_css(operator, ".contact-panel").await?.text().await?;
+    assert!(
+        panel.contains("Ada Lovelace") && panel.contains("ada@example.com"),
+        "{panel}"
+    );
+    wait_css(operator, ".composer textarea")
+        .await?
+        .send_keys(&format!(
+            "Bonjour Ada ! Une baguette ?{}",
+            char::from(Key::Enter)
+        ))
+        .await?;
+    screenshot(operator, "4-dashboard-reply").await?;
+
+    // The visitor sees the reply live, under the operator's name.
+    wait_xpath(visitor, r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Bonjour Ada ! Une baguette ?"]"#).await?;
+    let author = visitor
+        .find(Locator::Css(".message.theirs .author"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(author, "Demo Operator");
+
+    // The operator resolves it: the widget shows it resolved and disables its composer...
+    wait_css(operator, ".status-action.resolve")
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".resolved-notice").await?;
+    wait_css(visitor, ".composer textarea[disabled]").await?;
+    screenshot(visitor, "5-widget-resolved").await?;
+    // ...and the inbox moves it from "unresolved" to "resolved".
+    wait_gone(operator, &row).await?;
+    operator
+        .find(Locator::Css(".tab[data-tab='resolved']"))
+        .await?
+        .click()
+        .await?;
+    wait_css(operator, &format!("{row}[data-status='resolved']")).await?;
+    screenshot(operator, "6-dashboard-resolved").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_conversation() {
+    let app = TestApp::spawn_with(|c| c.demo = true).await;
+    assert!(
+        app.state.assets_dir.is_some(),
+        "the web apps are not built: run `cargo xtask build-widget`"
+    );
+    let Some(driver) = start_chromedriver() else {
+        if browser_required() {
+            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
+        }
+        eprintln!("\n*** SKIPPED: dashboard end-to-end test: chromedriver not found ***\n");
+        return;
+    };
+    let (visitor_profile, operator_profile) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let visitor = connect(&driver, visitor_profile.path()).await;
+    let operator = connect(&driver, operator_profile.path()).await;
+    let outcome = AssertUnwindSafe(support_scenario(&app, &visitor, &operator))
+        .catch_unwind()
+        .await;
+    let _ = visitor.close().await;
+    let _ = operator.close().await;
+    match outcome {
+        Ok(result) => result.expect("support scenario"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}

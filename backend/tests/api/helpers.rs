@@ -79,6 +79,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub admin_token: String,
     pub demo_url: Option<String>,
+    pub demo_operator: Option<(String, String)>,
     pub state: parley_backend::AppState,
     pub config: Config,
     _dir: TempDir,
@@ -102,6 +103,7 @@ impl TestApp {
             .expect("build app");
         let base = app.public_url().to_owned();
         let demo_url = app.demo_url();
+        let demo_operator = app.demo_operator();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
         let admin_token = app::admin_token(&config).expect("admin token");
@@ -111,6 +113,7 @@ impl TestApp {
             clock,
             admin_token,
             demo_url,
+            demo_operator,
             state,
             config,
             _dir: dir,
