@@ -1,11 +1,12 @@
 //! The embed script (compiled into the binary) and the built web apps, widget and
 //! dashboard (served from the assets folder, so a rebuild is picked up without restarting).
 
+use super::extract::Query;
 use crate::app::AppState;
 use crate::error::Error;
 use crate::settings;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::handler::HandlerWithoutStateExt;
 use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};

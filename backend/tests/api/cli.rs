@@ -63,3 +63,46 @@ async fn reply_posts_a_staff_message_through_the_running_server() {
     assert_eq!(messages[0].role, MessageRole::Operator);
     assert_eq!(messages[0].author_name.as_deref(), Some("Sam"));
 }
+
+#[tokio::test]
+async fn user_create_makes_an_operator_who_can_log_in() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let mut command = parley();
+    command
+        .args([
+            "user",
+            "create",
+            "--email",
+            "sam@example.com",
+            "--org",
+            &org.to_string(),
+            "--role",
+            "agent",
+        ])
+        .args(["--name", "Sam", "--data-dir"])
+        .arg(&app.config.data_dir)
+        .env("PARLEY_USER_PASSWORD", "sam's password");
+    if let Some(url) = &app.config.database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let id: parley_shared::UserId = String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .expect("only an ID");
+    let staff = app.log_in("sam@example.com", "sam's password").await;
+    assert_eq!(staff.me.user.id, id);
+    assert_eq!(
+        (staff.org(), staff.me.role),
+        (org, parley_shared::staff::Role::Agent)
+    );
+}

@@ -19,6 +19,10 @@ pub fn SettingsPage() -> Html {
             <WidgetForm {manager} />
             <Members {manager} />
             if manager { <Invites /> }
+            <section class="card api-keys">
+                <h2>{ "API keys" }</h2>
+                <p class="muted">{ "Keys for the public REST API (x-api-key) will be managed here." }</p>
+            </section>
         </main>
     }
 }
