@@ -1,11 +1,12 @@
-//! Several backend instances on one PostgreSQL: live updates cross instances, and a client
-//! of a killed instance reconnects to another and catches up. Runs in the PostgreSQL pass
+//! Several backend instances on one PostgreSQL: live updates cross instances (widgets and
+//! dashboards), and a client of a killed instance reconnects to another and catches up. Runs in the PostgreSQL pass
 //! (`PARLEY_TEST_DATABASE_URL=postgres://…`); the SQLite pass has a single process by design.
 
 use crate::helpers::TestDb;
 use crate::live::Live;
 use parley_shared::api::{ContactSessionCreated, Conversation, Message};
 use parley_shared::live::ServerFrame;
+use parley_shared::staff::StaffServerFrame;
 use parley_shared::{ConversationId, MessageId, OrganizationId};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -132,6 +133,48 @@ impl Remote {
     }
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A dashboard's live socket on `at`, past its `ready` frame.
+async fn dashboard_on(at: &Instance, cookie: &str) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}/api/dashboard/live", at.base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().unwrap());
+    let mut socket = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("ws")
+        .0;
+    assert_eq!(next_staff_frame(&mut socket).await, StaffServerFrame::Ready);
+    socket
+}
+
+async fn next_staff_frame(socket: &mut Socket) -> StaffServerFrame {
+    use futures_util::StreamExt;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("open")
+            .expect("frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// The next inbox row: (conversation, last seq).
+async fn next_inbox_row(socket: &mut Socket) -> (ConversationId, u64) {
+    match next_staff_frame(socket).await {
+        StaffServerFrame::Inbox { item } => (item.conversation.id, item.conversation.last_seq),
+        other => panic!("expected an inbox row, got {other:?}"),
+    }
+}
+
 async fn subscribed(at: &Instance, token: &str, conversation: ConversationId, after: u64) -> Live {
     let (live, first) = Live::open_at(&at.base, token, conversation, after).await;
     assert!(matches!(first, ServerFrame::Ready { .. }), "{first:?}");
@@ -166,6 +209,36 @@ async fn two_instances_share_live_updates_and_a_killed_instances_clients_catch_u
     let remote = Remote {
         client: reqwest::Client::new(),
     };
+    // An operator signs up through A; their dashboard is connected to B.
+    let signup = remote
+        .client
+        .post(format!("{}/api/dashboard/signup", a.base))
+        .json(&json!({"email": "ada@example.com", "password": "correct horse battery", "organizationName": "Multi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signup.status(), StatusCode::CREATED);
+    let cookie = crate::helpers::session_cookie(&signup).expect("session cookie");
+    let staff_org = signup
+        .json::<parley_shared::staff::Me>()
+        .await
+        .unwrap()
+        .current_organization_id;
+    let mut dashboard = dashboard_on(&b, &cookie).await;
+    let staff_token = remote.session(&a, staff_org).await;
+    let staff_conversation = remote.start_conversation(&a, &staff_token).await;
+    assert_eq!(
+        next_inbox_row(&mut dashboard).await,
+        (staff_conversation, 0)
+    );
+    remote
+        .say(&a, &staff_token, staff_conversation, "hello from A")
+        .await;
+    assert_eq!(
+        next_inbox_row(&mut dashboard).await,
+        (staff_conversation, 1)
+    );
+
     let token = remote.session(&a, org).await;
     let conversation = remote.start_conversation(&a, &token).await;
     // The visitor's widget follows on A; a second client (the staff side) follows on B.
