@@ -61,6 +61,15 @@ pub enum Error {
     /// 404 `member_not_found`.
     #[error("no such member in this organization")]
     MemberNotFound,
+    /// 401 `{"statusCode":401,"message":"API Key invalide"}` (seed 003's exact body).
+    #[error("API Key invalide")]
+    ApiKeyInvalid,
+    /// 404 `{"statusCode":404,"message":"Chat non trouvé"}` (seed 003's exact body).
+    #[error("Chat non trouvé")]
+    ChatNotFound,
+    /// 404 `api_key_not_found` (dashboard).
+    #[error("no such API key")]
+    ApiKeyNotFound,
     /// 429 `rate_limited`, with `Retry-After`.
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited {

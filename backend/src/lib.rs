@@ -17,6 +17,7 @@ pub mod live;
 pub mod members;
 pub mod messages;
 pub mod organizations;
+pub mod public_api;
 pub mod sessions;
 pub mod settings;
 pub mod staff;

@@ -28,6 +28,11 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Manage API keys of the public REST API.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -45,6 +50,19 @@ enum Command {
         /// The server's URL; default `http://` + `--bind`.
         #[arg(long, env = "PARLEY_SERVER_URL")]
         server: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create an API key for an organization and print the key alone on stdout (shown once).
+    Create {
+        /// The organization whose chats the key reads.
+        #[arg(long)]
+        org: parley_shared::OrganizationId,
+        /// A label.
+        #[arg(long, default_value = "CLI")]
+        name: String,
     },
 }
 
@@ -131,6 +149,28 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             println!("{}", user.id);
+            Ok(())
+        }
+        Command::Apikey {
+            command: ApikeyCommand::Create { org, name },
+        } => {
+            let connected =
+                store::connect(&cli.config.database_url(), &cli.config.store_options()).await?;
+            connected
+                .store
+                .organization(org)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no organization {org}"))?;
+            let created = parley_backend::public_api::create_key(
+                connected.store.as_ref(),
+                &SystemClock,
+                org,
+                &name,
+                None,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", created.key);
             Ok(())
         }
         Command::Reply {

@@ -60,3 +60,7 @@ typed_id!(
     /// Identifies an invitation to join an organization.
     InviteId
 );
+typed_id!(
+    /// Identifies an API key record (not the key itself).
+    ApiKeyId
+);

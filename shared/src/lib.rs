@@ -8,9 +8,12 @@ pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod live;
+pub mod public;
 pub mod staff;
 pub mod timestamp;
 
 pub use error::{ErrorBody, ErrorCode};
-pub use ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
+pub use ids::{
+    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId,
+};
 pub use timestamp::Timestamp;

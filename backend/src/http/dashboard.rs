@@ -16,12 +16,13 @@ use axum::middleware::{self, Next};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use parley_shared::api::{Conversation, Message, Page, UpdateConversation};
+use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
 use parley_shared::staff::{
     AcceptInvite, ConversationDetail, CreateInvite, InboxFilter, InboxItem, Invite, InviteCreated,
     InviteInfo, LogIn, MarkRead, Me, Member, OperatorReply, SignUp, SwitchOrganization,
     WidgetSettings,
 };
-use parley_shared::{InviteId, OrganizationId, UserId};
+use parley_shared::{ApiKeyId, InviteId, OrganizationId, UserId};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 
@@ -49,6 +50,8 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/invites/lookup", get(lookup_invite))
         .route("/invites/accept", post(accept_invite))
         .route("/invites/{invite_id}", delete(revoke_invite))
+        .route("/api-keys", get(list_api_keys).post(create_api_key))
+        .route("/api-keys/{key_id}", delete(revoke_api_key))
         .route("/live", get(staff_live::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), session))
 }
@@ -359,4 +362,30 @@ async fn accept_invite(
     let (user, org) = members::accept(&state, req, current).await?;
     let auth_time = claims.map_or_else(|| now_secs(&state), |c| c.auth_time);
     logged_in(&state, StatusCode::OK, user, org, auth_time).await
+}
+
+async fn list_api_keys(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+) -> Result<Json<Vec<ApiKey>>> {
+    crate::public_api::list_keys(&state, &op).await.map(Json)
+}
+
+async fn create_api_key(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<CreateApiKey>,
+) -> Result<(StatusCode, Json<ApiKeyCreated>)> {
+    let created = crate::public_api::create_for(&state, &op, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    PathParam(raw): PathParam,
+) -> Result<StatusCode> {
+    let id: ApiKeyId = raw.parse().map_err(|_| Error::ApiKeyNotFound)?;
+    crate::public_api::revoke_key(&state, &op, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -31,6 +31,9 @@ impl Error {
             Error::InviteNotFound => (S::NOT_FOUND, C::InviteNotFound),
             Error::MemberNotFound => (S::NOT_FOUND, C::MemberNotFound),
             Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited),
+            Error::ApiKeyInvalid => (S::UNAUTHORIZED, C::Unauthorized),
+            Error::ChatNotFound => (S::NOT_FOUND, C::NotFound),
+            Error::ApiKeyNotFound => (S::NOT_FOUND, C::NotFound),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),
@@ -52,9 +55,11 @@ impl Error {
         } else {
             self.to_string()
         };
+        // The public API's contract (seed 003) fixes its error bodies without a code.
+        let code = (!matches!(self, Error::ApiKeyInvalid | Error::ChatNotFound)).then_some(code);
         ErrorBody {
             status_code: status.as_u16(),
-            code: Some(code),
+            code,
             message,
         }
     }

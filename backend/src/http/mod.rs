@@ -6,6 +6,7 @@ mod dashboard;
 pub mod error;
 pub mod extract;
 mod live;
+mod public;
 mod staff_live;
 mod widget;
 
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/widget", widget::router())
         .nest("/api/admin", admin::router())
         .nest("/api/dashboard", dashboard::router(&state))
+        .nest("/chat", public::router())
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

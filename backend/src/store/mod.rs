@@ -11,7 +11,8 @@ use async_trait::async_trait;
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
 use parley_shared::staff::{InboxItem, Member, Role, WidgetSettings};
 use parley_shared::{
-    ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp, UserId,
+    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -218,6 +219,63 @@ pub struct InviteRow {
     pub used_at: Option<Timestamp>,
 }
 
+/// An API key row (the key is stored only as `key_hash`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiKeyRow {
+    /// Its ID.
+    pub id: ApiKeyId,
+    /// The organization whose chats it reads.
+    pub organization_id: OrganizationId,
+    /// Label.
+    pub name: String,
+    /// First characters of the key.
+    pub prefix: String,
+    /// SHA-256 (hex) of the key.
+    pub key_hash: String,
+    /// Creator, if made from the dashboard.
+    pub created_by: Option<UserId>,
+    /// Creation.
+    pub created_at: Timestamp,
+    /// Last use.
+    pub last_used_at: Option<Timestamp>,
+    /// Revocation, if revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A conversation as the public API lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChatRow {
+    /// The conversation.
+    pub conversation: Conversation,
+    /// Its contact session's browser metadata (JSON text).
+    pub contact_metadata: String,
+    /// Number of messages.
+    pub messages_length: u64,
+}
+
+/// A message with its tree position and feedback (public API).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeMessage {
+    /// The message.
+    pub message: Message,
+    /// The operator who wrote it.
+    pub author_id: Option<UserId>,
+    /// Parent.
+    pub previous_message_id: Option<MessageId>,
+    /// Depth (0 = root).
+    pub depth: u64,
+    /// Root of its branch (`None` for a root).
+    pub root_message_id: Option<MessageId>,
+    /// Index among siblings.
+    pub sibling_index: u64,
+    /// `POSITIVE` / `NEGATIVE` / `NOT_SPECIFIED`.
+    pub accuracy: Option<String>,
+    /// Comment.
+    pub feedback: Option<String>,
+    /// Last change.
+    pub updated_at: Option<Timestamp>,
+}
+
 /// What [`Store::insert_message`] did.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Inserted {
@@ -390,6 +448,35 @@ pub trait Store: Send + Sync + 'static {
         &self,
         id: ContactSessionId,
     ) -> Result<Option<ContactSession>, StoreError>;
+    /// Stores a new API key.
+    async fn create_api_key(&self, key: &ApiKeyRow) -> Result<(), StoreError>;
+    /// The unrevoked key whose hash is `key_hash`.
+    async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRow>, StoreError>;
+    /// `org`'s unrevoked keys, newest first.
+    async fn api_keys(&self, org: OrganizationId) -> Result<Vec<ApiKeyRow>, StoreError>;
+    /// Revokes a key of `org`; `false` if there was no such unrevoked key.
+    async fn revoke_api_key(
+        &self,
+        org: OrganizationId,
+        id: ApiKeyId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Records a use of the key.
+    async fn touch_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<(), StoreError>;
+    /// `org`'s conversations, most recent activity first, after `cursor`, at most `limit`
+    /// (all when `None`).
+    async fn chats(
+        &self,
+        org: OrganizationId,
+        cursor: Option<ConversationCursor>,
+        limit: Option<u32>,
+    ) -> Result<Vec<ChatRow>, StoreError>;
+    /// Every message of a conversation with its tree position, by `created_at` then `seq`.
+    async fn tree_messages(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<TreeMessage>, StoreError>;
+
     /// Records that `user` has seen `conversation` up to `seq` (never moves backwards).
     async fn mark_read(
         &self,

@@ -71,15 +71,39 @@ macro_rules! impl_sql_store {
     ($store:ty, $db:ty, $row:ty) => {
         use $crate::store::sql::{i64_of, is_unique_violation, parse_id, u64_of};
         use $crate::store::{
-            AnnouncedEvent, ContactSession, ConversationCursor, Inserted, InviteRow, NewMessage,
-            Organization, OwnedConversation, Store, StoreError, User,
+            AnnouncedEvent, ApiKeyRow, ChatRow, ContactSession, ConversationCursor, Inserted,
+            InviteRow, NewMessage, Organization, OwnedConversation, Store, StoreError, TreeMessage,
+            User,
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
         use parley_shared::staff::{ContactSummary, InboxItem, Member, Role, StaffUser, WidgetSettings};
         use parley_shared::{
-            ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp, UserId,
+            ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
+            Timestamp, UserId,
         };
+
+        fn opt_id<T: std::str::FromStr>(raw: Option<String>) -> Result<Option<T>, StoreError> {
+            raw.map(|s| parse_id(&s)).transpose()
+        }
+
+        fn opt_time(raw: Option<i64>) -> Option<Timestamp> {
+            raw.map(Timestamp::from_unix_millis)
+        }
+
+        fn api_key_from_row(r: &$row) -> Result<ApiKeyRow, StoreError> {
+            Ok(ApiKeyRow {
+                id: parse_id(&r.try_get::<String, _>("id")?)?,
+                organization_id: parse_id(&r.try_get::<String, _>("organization_id")?)?,
+                name: r.try_get("name")?,
+                prefix: r.try_get("prefix")?,
+                key_hash: r.try_get("key_hash")?,
+                created_by: opt_id(r.try_get("created_by")?)?,
+                created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                last_used_at: opt_time(r.try_get("last_used_at")?),
+                revoked_at: opt_time(r.try_get("revoked_at")?),
+            })
+        }
         use sqlx::Row;
 
         fn role_of(raw: &str) -> Result<Role, StoreError> {
@@ -393,10 +417,28 @@ macro_rules! impl_sql_store {
                 let seq: i64 = bumped.try_get("last_seq")?;
                 let organization_id: OrganizationId =
                     parse_id(&bumped.try_get::<String, _>("organization_id")?)?;
+                // The new message continues the chain after the previous one (read after the
+                // row lock above, so concurrent sends chain in seq order).
+                let previous = sqlx::query(
+                    "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
+                )
+                .bind(m.conversation_id.to_string())
+                .bind(seq - 1)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (previous_id, depth, root_id) = match &previous {
+                    Some(p) => {
+                        let id: String = p.try_get("id")?;
+                        let root: Option<String> = p.try_get("root_message_id")?;
+                        (Some(id.clone()), p.try_get::<i64, _>("depth")? + 1, Some(root.unwrap_or(id)))
+                    }
+                    None => (None, 0, None),
+                };
                 let inserted = sqlx::query(
                     "INSERT INTO messages \
-                     (id, conversation_id, seq, role, author_name, author_id, content, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     (id, conversation_id, seq, role, author_name, author_id, content, created_at, \
+                      previous_message_id, depth, root_message_id, sibling_index) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)",
                 )
                 .bind(m.id.to_string())
                 .bind(m.conversation_id.to_string())
@@ -406,6 +448,9 @@ macro_rules! impl_sql_store {
                 .bind(m.author_id.map(|u| u.to_string()))
                 .bind(&m.content)
                 .bind(m.created_at.unix_millis())
+                .bind(previous_id)
+                .bind(depth)
+                .bind(root_id)
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -815,6 +860,130 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 row.map(|r| contact_session_from_row(&r)).transpose()
+            }
+
+            async fn create_api_key(&self, k: &ApiKeyRow) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(k.id.to_string())
+                .bind(k.organization_id.to_string())
+                .bind(&k.name)
+                .bind(&k.prefix)
+                .bind(&k.key_hash)
+                .bind(k.created_by.map(|u| u.to_string()))
+                .bind(k.created_at.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRow>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, last_used_at, \
+                     revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| api_key_from_row(&r)).transpose()
+            }
+
+            async fn api_keys(&self, org: OrganizationId) -> Result<Vec<ApiKeyRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, last_used_at, \
+                     revoked_at FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL \
+                     ORDER BY created_at DESC, id DESC",
+                )
+                .bind(org.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(api_key_from_row).collect()
+            }
+
+            async fn revoke_api_key(&self, org: OrganizationId, id: ApiKeyId, now: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now.unix_millis())
+                .bind(org.to_string())
+                .bind(id.to_string())
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn touch_api_key(&self, id: ApiKeyId, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                    .bind(now.unix_millis())
+                    .bind(id.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn chats(
+                &self,
+                org: OrganizationId,
+                cursor: Option<ConversationCursor>,
+                limit: Option<u32>,
+            ) -> Result<Vec<ChatRow>, StoreError> {
+                let (after_ts, after_id) = match cursor {
+                    Some(c) => (c.updated_at.unix_millis(), c.id.to_string()),
+                    None => (i64::MAX, String::new()),
+                };
+                let rows = sqlx::query(
+                    "SELECT c.id, c.organization_id, c.contact_session_id, c.status, c.created_at, \
+                     c.updated_at, c.last_seq, NULL AS m_id, s.metadata AS contact_metadata, \
+                     (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS messages_length \
+                     FROM conversations c JOIN contact_sessions s ON s.id = c.contact_session_id \
+                     WHERE c.organization_id = $1 \
+                     AND (c.updated_at < $2 OR (c.updated_at = $2 AND c.id < $3)) \
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT $4",
+                )
+                .bind(org.to_string())
+                .bind(after_ts)
+                .bind(after_id)
+                .bind(limit.map_or(i64::MAX, i64::from))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ChatRow {
+                            conversation: conversation_from_row(r)?.conversation,
+                            contact_metadata: r.try_get("contact_metadata")?,
+                            messages_length: u64_of(r.try_get("messages_length")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn tree_messages(&self, conversation: ConversationId) -> Result<Vec<TreeMessage>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    ", author_id, previous_message_id, depth, root_message_id, sibling_index, accuracy, \
+                     feedback, updated_at FROM messages WHERE conversation_id = $1 ORDER BY created_at, seq"
+                ))
+                .bind(conversation.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(TreeMessage {
+                            message: message_from_row(r, "")?,
+                            author_id: opt_id(r.try_get("author_id")?)?,
+                            previous_message_id: opt_id(r.try_get("previous_message_id")?)?,
+                            depth: u64_of(r.try_get("depth")?),
+                            root_message_id: opt_id(r.try_get("root_message_id")?)?,
+                            sibling_index: u64_of(r.try_get("sibling_index")?),
+                            accuracy: r.try_get("accuracy")?,
+                            feedback: r.try_get("feedback")?,
+                            updated_at: opt_time(r.try_get("updated_at")?),
+                        })
+                    })
+                    .collect()
             }
 
             async fn mark_read(&self, conversation: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {

@@ -106,3 +106,38 @@ async fn user_create_makes_an_operator_who_can_log_in() {
         (org, parley_shared::staff::Role::Agent)
     );
 }
+
+#[tokio::test]
+async fn apikey_create_prints_a_key_that_reads_the_organizations_chats() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    app.visitor(org, "Ada").await.start_conversation().await;
+    let mut command = parley();
+    command
+        .args(["apikey", "create", "--org", &org.to_string(), "--data-dir"])
+        .arg(&app.config.data_dir);
+    if let Some(url) = &app.config.database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let key = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert!(key.starts_with("pk_") && !key.contains(char::is_whitespace));
+    let chats: Vec<serde_json::Value> = app
+        .client
+        .get(app.url("/chat/list"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chats.len(), 1);
+}

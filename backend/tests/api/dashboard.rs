@@ -183,6 +183,9 @@ async fn every_dashboard_route_needs_a_valid_session() {
         (Method::POST, "/api/dashboard/invites".to_owned()),
         (Method::DELETE, format!("/api/dashboard/invites/{some}")),
         (Method::GET, "/api/dashboard/live".to_owned()),
+        (Method::GET, "/api/dashboard/api-keys".to_owned()),
+        (Method::POST, "/api/dashboard/api-keys".to_owned()),
+        (Method::DELETE, format!("/api/dashboard/api-keys/{some}")),
     ];
     let forged = staff.cookie.replace("parley_staff=", "parley_staff=x");
     for cookie in [None, Some("parley_staff=garbage".to_owned()), Some(forged)] {

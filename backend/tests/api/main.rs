@@ -15,4 +15,5 @@ mod instances;
 mod live;
 mod messages;
 mod organizations;
+mod public_api;
 mod store;
