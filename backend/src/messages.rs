@@ -147,3 +147,50 @@ pub async fn page(
     };
     Ok(Page { items, next_cursor })
 }
+
+/// Longest feedback comment, in characters.
+pub const MAX_FEEDBACK_CHARS: usize = 1000;
+
+/// The contact rates an answer in their own conversation. Errors: `ConversationNotFound`
+/// (not theirs), `MessageNotFound` (not in this conversation), `Validation` (their own or a
+/// system message, or a comment over 1,000 characters).
+pub async fn rate(
+    state: &AppState,
+    session: &ContactSession,
+    conversation_id: ConversationId,
+    message_id: MessageId,
+    rating: parley_shared::api::Rating,
+) -> Result<Message> {
+    get_own(state, session, conversation_id).await?;
+    let mut message = match state.store.message(message_id).await? {
+        Some(m) if m.conversation_id == conversation_id => m,
+        _ => return Err(Error::MessageNotFound),
+    };
+    if !matches!(message.role, MessageRole::Operator | MessageRole::Assistant) {
+        return Err(Error::Validation(
+            "only answers from the team or the assistant can be rated".into(),
+        ));
+    }
+    let feedback = rating
+        .feedback
+        .map(|f| f.trim().to_owned())
+        .filter(|f| !f.is_empty());
+    if feedback
+        .as_ref()
+        .is_some_and(|f| f.chars().count() > MAX_FEEDBACK_CHARS)
+    {
+        return Err(Error::Validation(
+            "the comment is too long (1,000 characters at most)".into(),
+        ));
+    }
+    let rating = parley_shared::api::Rating {
+        accuracy: rating.accuracy,
+        feedback,
+    };
+    state
+        .store
+        .set_rating(message_id, &rating, state.clock.now())
+        .await?;
+    message.rating = Some(rating);
+    Ok(message)
+}

@@ -193,6 +193,21 @@ pub struct Message {
     pub content: String,
     /// When the server accepted it.
     pub created_at: Timestamp,
+    /// The contact's rating of this answer, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+}
+
+/// A contact's rating of an operator or assistant message (seed 003's `accuracy` and
+/// `feedback`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rating {
+    /// Thumbs up, down, or no verdict.
+    pub accuracy: crate::public::Accuracy,
+    /// An optional comment (at most 1,000 characters).
+    #[serde(default)]
+    pub feedback: Option<String>,
 }
 
 /// A conversation as its contact sees it.

@@ -148,6 +148,24 @@ pub async fn all_messages(token: &str, id: ConversationId) -> Result<Vec<Message
     }
 }
 
+/// Rates an operator or assistant message; returns it with its rating.
+pub async fn rate(
+    token: &str,
+    conversation: ConversationId,
+    message: parley_shared::MessageId,
+    rating: &parley_shared::api::Rating,
+) -> Result<Message, ApiError> {
+    let url = format!("/api/widget/conversations/{conversation}/messages/{message}/rating");
+    match authed(Request::put(&url), token).json(rating) {
+        Ok(r) => read(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
 /// Sends a contact message; resending the same `req.id` is safe.
 pub async fn send_message(
     token: &str,

@@ -12,7 +12,7 @@ use axum::routing::get;
 use parley_shared::OrganizationId;
 use parley_shared::api::{
     ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
-    SendMessage, WidgetConfig,
+    Rating, SendMessage, WidgetConfig,
 };
 use serde::Deserialize;
 
@@ -43,6 +43,10 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/conversations/{conversation_id}/messages",
             get(list_messages).post(send_message),
+        )
+        .route(
+            "/conversations/{conversation_id}/messages/{message_id}/rating",
+            axum::routing::put(rate_message),
         )
         .route("/live", get(live::upgrade))
 }
@@ -119,4 +123,20 @@ async fn send_message(
         StatusCode::OK
     };
     Ok((status, Json(message)))
+}
+
+/// `PUT /conversations/{id}/messages/{messageId}/rating` with a [`Rating`]: the updated message.
+async fn rate_message(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
+    Json(rating): Json<Rating>,
+) -> Result<Json<Message>> {
+    let conversation = conversation
+        .parse()
+        .map_err(|_| Error::ConversationNotFound)?;
+    let message = message.parse().map_err(|_| Error::MessageNotFound)?;
+    messages::rate(&state, &session, conversation, message, rating)
+        .await
+        .map(Json)
 }

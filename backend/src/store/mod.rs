@@ -477,6 +477,13 @@ pub trait Store: Send + Sync + 'static {
         conversation: ConversationId,
     ) -> Result<Vec<TreeMessage>, StoreError>;
 
+    /// Stores the contact's rating of a message (replacing an earlier one).
+    async fn set_rating(
+        &self,
+        id: MessageId,
+        rating: &parley_shared::api::Rating,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
     /// Records that `user` has seen `conversation` up to `seq` (never moves backwards).
     async fn mark_read(
         &self,

@@ -27,7 +27,7 @@ pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 macro_rules! message_columns {
     () => {
-        "id, conversation_id, seq, role, author_name, content, created_at"
+        "id, conversation_id, seq, role, author_name, content, created_at, accuracy, feedback"
     };
 }
 
@@ -37,7 +37,8 @@ macro_rules! conversation_select {
         "SELECT c.id, c.organization_id, c.contact_session_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
-         m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at \
+         m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
+         m.accuracy AS m_accuracy, m.feedback AS m_feedback \
          FROM conversations c \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
     };
@@ -51,6 +52,7 @@ macro_rules! inbox_select {
          c.status, c.created_at, c.updated_at, c.last_seq, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
+         m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
          s.name AS contact_name, s.email AS contact_email, \
          (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.role = 'contact' \
             AND u.seq > COALESCE((SELECT r.last_read_seq FROM conversation_reads r \
@@ -179,6 +181,16 @@ macro_rules! impl_sql_store {
                 author_name: row.try_get(col("author_name").as_str())?,
                 content: row.try_get(col("content").as_str())?,
                 created_at: Timestamp::from_unix_millis(row.try_get(col("created_at").as_str())?),
+                rating: row
+                    .try_get::<Option<String>, _>(col("accuracy").as_str())?
+                    .and_then(|a| parley_shared::public::Accuracy::parse(&a))
+                    .map(|accuracy| -> Result<_, StoreError> {
+                        Ok(parley_shared::api::Rating {
+                            accuracy,
+                            feedback: row.try_get(col("feedback").as_str())?,
+                        })
+                    })
+                    .transpose()?,
             })
         }
 
@@ -481,6 +493,7 @@ macro_rules! impl_sql_store {
                     author_name: m.author_name.clone(),
                     content: m.content.clone(),
                     created_at: m.created_at,
+                    rating: None,
                 }))
             }
 
@@ -984,6 +997,22 @@ macro_rules! impl_sql_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn set_rating(
+                &self,
+                id: MessageId,
+                rating: &parley_shared::api::Rating,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query("UPDATE messages SET accuracy = $1, feedback = $2, updated_at = $3 WHERE id = $4")
+                    .bind(rating.accuracy.as_str())
+                    .bind(&rating.feedback)
+                    .bind(now.unix_millis())
+                    .bind(id.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
             }
 
             async fn mark_read(&self, conversation: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {

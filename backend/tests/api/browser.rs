@@ -350,6 +350,12 @@ async fn support_scenario(
         .text()
         .await?;
     assert_eq!(author, "Demo Operator");
+    // The visitor rates the answer.
+    wait_css(visitor, ".message.theirs .thumb[aria-label='Helpful']")
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".message.theirs .rating .thanks").await?;
 
     // The operator resolves it: the widget shows it resolved and disables its composer...
     wait_css(operator, ".status-action.resolve")

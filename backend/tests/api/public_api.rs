@@ -394,3 +394,143 @@ async fn only_owners_and_admins_manage_api_keys() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_visitors_rating_of_an_answer_shows_in_the_dashboard_and_the_api() {
+    let app = TestApp::spawn().await;
+    let staff = app.sign_up("ada@example.com", "Acme").await;
+    let visitor = app.visitor(staff.org(), "Bob").await;
+    let conversation = visitor.start_conversation().await;
+    let question = visitor.say(conversation.id, "Une question").await;
+    let answer: parley_shared::api::Message = staff
+        .post(
+            &format!("/api/dashboard/conversations/{}/messages", conversation.id),
+            json!({"content": "Une réponse"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rate = |message: parley_shared::MessageId, body: Value| {
+        let path = format!(
+            "/api/widget/conversations/{}/messages/{message}/rating",
+            conversation.id
+        );
+        app.client
+            .put(app.url(&path))
+            .bearer_auth(&visitor.token)
+            .json(&body)
+            .send()
+    };
+    // Rated a moment after it was written, so the API's updatedAt moves.
+    app.clock.advance_secs(1);
+    let rated = rate(
+        answer.id,
+        json!({"accuracy": "NEGATIVE", "feedback": "  Pas clair  "}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rated.status(), StatusCode::OK);
+    let rated: parley_shared::api::Message = rated.json().await.unwrap();
+    assert_eq!(
+        rated.rating.as_ref().and_then(|r| r.feedback.as_deref()),
+        Some("Pas clair")
+    );
+
+    // Refusals: own message (422), unknown message (404), bad verdict (422), long comment (422).
+    assert_error(
+        rate(question.id, json!({"accuracy": "POSITIVE"}))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_error(
+        rate(
+            parley_shared::MessageId::new_random(),
+            json!({"accuracy": "POSITIVE"}),
+        )
+        .await
+        .unwrap(),
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    assert_error(
+        rate(answer.id, json!({"accuracy": "GREAT"})).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_error(
+        rate(
+            answer.id,
+            json!({"accuracy": "POSITIVE", "feedback": "x".repeat(1001)}),
+        )
+        .await
+        .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    // Another contact cannot rate it.
+    let stranger = app.visitor(staff.org(), "Eve").await;
+    let path = format!(
+        "/api/widget/conversations/{}/messages/{}/rating",
+        conversation.id, answer.id
+    );
+    let foreign = app
+        .client
+        .put(app.url(&path))
+        .bearer_auth(&stranger.token)
+        .json(&json!({"accuracy": "POSITIVE"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        foreign,
+        StatusCode::NOT_FOUND,
+        ErrorCode::ConversationNotFound,
+    )
+    .await;
+
+    // The dashboard sees it on the message...
+    let listed: parley_shared::api::Page<parley_shared::api::Message> = staff
+        .get(&format!(
+            "/api/dashboard/conversations/{}/messages",
+            conversation.id
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.items[1].rating, rated.rating);
+    // ...and the public API as accuracy / feedback, with updatedAt moved.
+    let key = key(&staff).await;
+    app.clock.advance_secs(1);
+    let messages: Vec<Value> = get(
+        &app,
+        &format!("/chat/{}/messages", conversation.id),
+        Some(&key),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            messages[1]["accuracy"].clone(),
+            messages[1]["feedback"].clone()
+        ),
+        (json!("NEGATIVE"), json!("Pas clair"))
+    );
+    assert_ne!(messages[1]["updatedAt"], messages[1]["createdAt"]);
+    assert_eq!(
+        (
+            messages[0]["accuracy"].clone(),
+            messages[0]["feedback"].clone()
+        ),
+        (Value::Null, Value::Null)
+    );
+}

@@ -283,6 +283,15 @@ fn ConversationView(props: &ConversationProps) -> Html {
                         <li class={classes!("message", if mine { "staff" } else { "contact" })} data-seq={m.seq.to_string()}>
                             <div class="meta"><span class="author">{ author }</span><time>{ time::short(m.created_at) }</time></div>
                             <div class="bubble">{ &m.content }</div>
+                            if let Some(r) = &m.rating {
+                                <div class="rated">{ format!("{} {}",
+                                    match r.accuracy {
+                                        parley_shared::public::Accuracy::Positive => "Rated helpful",
+                                        parley_shared::public::Accuracy::Negative => "Rated not helpful",
+                                        parley_shared::public::Accuracy::NotSpecified => "Rated",
+                                    },
+                                    r.feedback.as_deref().map(|f| format!("— “{f}”")).unwrap_or_default()) }</div>
+                            }
                         </li>
                     }
                 }) }

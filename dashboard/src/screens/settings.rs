@@ -4,6 +4,7 @@
 use super::bind;
 use crate::app::{Ctx, check};
 use crate::{api, time};
+use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
 use parley_shared::staff::{CreateInvite, Invite, InviteCreated, Member, Role, WidgetSettings};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
@@ -19,10 +20,7 @@ pub fn SettingsPage() -> Html {
             <WidgetForm {manager} />
             <Members {manager} />
             if manager { <Invites /> }
-            <section class="card api-keys">
-                <h2>{ "API keys" }</h2>
-                <p class="muted">{ "Keys for the public REST API (x-api-key) will be managed here." }</p>
-            </section>
+            if manager { <ApiKeys /> }
         </main>
     }
 }
@@ -301,6 +299,89 @@ fn Invites() -> Html {
                 }) }
                 </ul>
             }
+        </section>
+    }
+}
+
+/// Keys of the public REST API (`x-api-key`): create (shown once), list, revoke.
+#[function_component]
+fn ApiKeys() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let keys = use_state(Vec::<ApiKey>::new);
+    let name = use_state(String::new);
+    let created = use_state(|| None::<Result<String, String>>);
+    let epoch = use_state(|| 0u32);
+    {
+        let (ctx, keys) = (ctx.clone(), keys.clone());
+        use_effect_with(*epoch, move |_| {
+            spawn_local(async move {
+                match api::get::<Vec<ApiKey>>("/api/dashboard/api-keys").await {
+                    Ok(list) => keys.set(list),
+                    Err(e) => {
+                        check(&ctx, e);
+                    }
+                }
+            });
+        });
+    }
+    let onsubmit = {
+        let (ctx, name, created, epoch) =
+            (ctx.clone(), name.clone(), created.clone(), epoch.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let body = CreateApiKey {
+                name: (*name).clone(),
+            };
+            let (ctx, name, created, epoch) =
+                (ctx.clone(), name.clone(), created.clone(), epoch.clone());
+            spawn_local(async move {
+                match api::post::<_, ApiKeyCreated>("/api/dashboard/api-keys", &body).await {
+                    Ok(k) => {
+                        created.set(Some(Ok(k.key)));
+                        name.set(String::new());
+                        epoch.set(*epoch + 1);
+                    }
+                    Err(e) => {
+                        if let Some(e) = check(&ctx, e) {
+                            created.set(Some(Err(e.message)));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card api-keys">
+            <h2>{ "API keys" }</h2>
+            <p class="muted">{ "Read your chats with GET /chat/list and GET /chat/:chatId/messages, sending the key as x-api-key." }</p>
+            <form class="row-inline" {onsubmit}>
+                <input type="text" aria-label="Key name" placeholder="Key name (e.g. Reporting)" value={(*name).clone()} oninput={bind(&name)} />
+                <button type="submit" class="primary">{ "Create key" }</button>
+            </form>
+            { match &*created {
+                Some(Ok(key)) => html! { <p class="invite-link">{ "Copy it now, it will not be shown again: " }<code class="new-key">{ key }</code></p> },
+                Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
+                None => html! {},
+            } }
+            <ul class="invites">
+            { for keys.iter().map(|k| {
+                let revoke = {
+                    let (ctx, epoch, id) = (ctx.clone(), epoch.clone(), k.id);
+                    Callback::from(move |_| {
+                        let (ctx, epoch) = (ctx.clone(), epoch.clone());
+                        spawn_local(async move {
+                            if let Err(e) = api::delete(&format!("/api/dashboard/api-keys/{id}")).await {
+                                check(&ctx, e);
+                            }
+                            epoch.set(*epoch + 1);
+                        });
+                    })
+                };
+                let used = k.last_used_at.map_or_else(|| "never used".to_owned(), |t| format!("last used {}", time::short(t)));
+                html! { <li><code>{ format!("{}…", k.prefix) }</code>{ format!(" {} — created {}, {used} ", k.name, time::short(k.created_at)) }
+                    <button type="button" class="link danger" onclick={revoke}>{ "Revoke" }</button></li> }
+            }) }
+            </ul>
         </section>
     }
 }

@@ -12,6 +12,7 @@ use crate::{api, live, time};
 use futures_util::future::{AbortHandle, abortable};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, SendMessage};
 use parley_shared::live::ServerFrame;
+use parley_shared::public::Accuracy;
 use parley_shared::{ConversationId, ErrorCode, MessageId, Timestamp};
 use std::cell::Cell;
 use std::rc::Rc;
@@ -289,6 +290,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 author_name: None,
                 content,
                 created_at: Timestamp::from_unix_millis(js_sys::Date::now() as i64),
+                rating: None,
             };
             chat.dispatch(ChatAction::Pending(message.clone()));
             post(ctx.clone(), chat.clone(), token.clone(), id, message);
@@ -373,6 +375,12 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                     <time>{ time::short(m.created_at) }</time></div>
                 <div class="bubble">{ m.content.clone() }</div>
                 { delivery }
+                if matches!(m.role, MessageRole::Operator | MessageRole::Assistant) && m.seq > 0 {
+                    <RatingBar message={m.clone()} on_rated={
+                        let chat = chat.clone();
+                        Callback::from(move |m: Message| chat.dispatch(ChatAction::Confirmed(m)))
+                    } />
+                }
             </li>
         }
     });
@@ -441,5 +449,88 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 <button type="submit" class="send" disabled={resolved || draft.trim().is_empty()} aria-label="Send">{ "➤" }</button>
             </form>
         </>
+    }
+}
+
+/// Rating bar properties.
+#[derive(Properties, PartialEq)]
+struct RatingProps {
+    message: Message,
+    on_rated: Callback<Message>,
+}
+
+/// Thumbs up / down under an answer, then an optional comment.
+#[function_component]
+fn RatingBar(props: &RatingProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let comment = use_state(String::new);
+    let token = ctx
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    let current = props.message.rating.clone();
+    let send = {
+        let (ctx, token, message, on_rated) = (
+            ctx.clone(),
+            token.clone(),
+            props.message.clone(),
+            props.on_rated.clone(),
+        );
+        Callback::from(move |rating: parley_shared::api::Rating| {
+            let (ctx, token, message, on_rated) = (
+                ctx.clone(),
+                token.clone(),
+                message.clone(),
+                on_rated.clone(),
+            );
+            spawn_local(async move {
+                match api::rate(&token, message.conversation_id, message.id, &rating).await {
+                    Ok(updated) => on_rated.emit(updated),
+                    Err(e) => {
+                        handle_api_error(&ctx, e);
+                    }
+                }
+            });
+        })
+    };
+    let thumb = |accuracy: Accuracy, label: &'static str, glyph: &'static str| {
+        let (send, comment) = (
+            send.clone(),
+            current.as_ref().and_then(|r| r.feedback.clone()),
+        );
+        let pressed = current.as_ref().is_some_and(|r| r.accuracy == accuracy);
+        html! {
+            <button type="button" class={classes!("thumb", pressed.then_some("pressed"))} aria-label={label}
+                title={label} aria-pressed={pressed.to_string()}
+                onclick={Callback::from(move |_| send.emit(parley_shared::api::Rating { accuracy, feedback: comment.clone() }))}>
+                { glyph }</button>
+        }
+    };
+    let comment_form = current.as_ref().filter(|r| r.feedback.is_none()).map(|r| {
+        let (send, comment2, accuracy) = (send.clone(), comment.clone(), r.accuracy);
+        let onsubmit = Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            send.emit(parley_shared::api::Rating { accuracy, feedback: Some((*comment2).clone()) });
+        });
+        let oninput = {
+            let comment = comment.clone();
+            Callback::from(move |e: InputEvent| comment.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().value()))
+        };
+        html! {
+            <form class="rating-comment" {onsubmit}>
+                <input type="text" aria-label="Comment" placeholder="Tell us more (optional)" maxlength="1000"
+                    value={(*comment).clone()} {oninput} />
+                <button type="submit" disabled={comment.trim().is_empty()}>{ "Send" }</button>
+            </form>
+        }
+    });
+    html! {
+        <div class="rating">
+            { thumb(Accuracy::Positive, "Helpful", "👍") }
+            { thumb(Accuracy::Negative, "Not helpful", "👎") }
+            if current.is_some() { <span class="thanks">{ "Thanks for your feedback" }</span> }
+            { comment_form }
+        </div>
     }
 }
