@@ -69,6 +69,11 @@ async fn widget_page(
 }
 
 pub(super) fn router(state: &AppState) -> Router<AppState> {
+    // Brotli or gzip, as the browser accepts: the wasm files shrink about threefold.
+    assets(state).layer(tower_http::compression::CompressionLayer::new())
+}
+
+fn assets(state: &AppState) -> Router<AppState> {
     let router = Router::new()
         .route("/embed.js", get(embed_js))
         .route("/widget", get(widget_page));

@@ -85,3 +85,35 @@ async fn embed_script_is_served_as_javascript() {
         "never posts to '*'"
     );
 }
+
+#[tokio::test]
+async fn web_assets_are_served_compressed_when_the_browser_accepts_it() {
+    let app = TestApp::spawn().await;
+    assert!(
+        app.state.assets_dir.is_some(),
+        "the web apps are not built: run `cargo xtask build-widget`"
+    );
+    for (path, encoding) in [
+        ("/widget/assets/parley_widget_bg.wasm", "br"),
+        ("/dashboard/assets/parley_dashboard_bg.wasm", "gzip"),
+        ("/embed.js", "br"),
+    ] {
+        let plain = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        let plain_len = plain.bytes().await.unwrap().len();
+        let packed = app
+            .client
+            .get(app.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(packed.status(), StatusCode::OK);
+        assert_eq!(packed.headers()["content-encoding"], encoding, "{path}");
+        let packed_len = packed.bytes().await.unwrap().len();
+        assert!(
+            packed_len * 2 < plain_len,
+            "{path}: {packed_len} vs {plain_len}"
+        );
+    }
+}
