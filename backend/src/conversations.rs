@@ -11,7 +11,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use parley_shared::api::{Conversation, ConversationStatus, Page};
 use parley_shared::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
-use parley_shared::{ConversationId, Timestamp};
+use parley_shared::{ConversationId, ProjectId, Timestamp};
 
 /// Clamps a requested page size into `1..=MAX_PAGE_LIMIT` (default `DEFAULT_PAGE_LIMIT`).
 pub fn page_limit(requested: Option<u32>) -> u32 {
@@ -20,8 +20,16 @@ pub fn page_limit(requested: Option<u32>) -> u32 {
         .clamp(1, MAX_PAGE_LIMIT)
 }
 
-/// Starts a new, empty `unresolved` conversation for the session.
-pub async fn create(state: &AppState, session: &ContactSession) -> Result<Conversation> {
+/// Starts a new, empty `unresolved` conversation for the session, on `project` (one of the
+/// session's organization's projects, else `ProjectNotFound`) if named.
+pub async fn create(
+    state: &AppState,
+    session: &ContactSession,
+    project: Option<ProjectId>,
+) -> Result<Conversation> {
+    if let Some(project) = project {
+        crate::settings::project_of(state, session.organization_id, project).await?;
+    }
     let now = state.clock.now();
     let conversation = Conversation {
         id: ConversationId::new_random(),
@@ -31,6 +39,7 @@ pub async fn create(state: &AppState, session: &ContactSession) -> Result<Conver
         updated_at: now,
         last_seq: 0,
         last_message: None,
+        project_id: project,
     };
     state
         .store

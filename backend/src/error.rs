@@ -67,6 +67,9 @@ pub enum Error {
     /// 404 `{"statusCode":404,"message":"Chat non trouvé"}` (seed 003's exact body).
     #[error("Chat non trouvé")]
     ChatNotFound,
+    /// 404 `not_found`: no such project in this organization.
+    #[error("project not found")]
+    ProjectNotFound,
     /// 404 `message_not_found`.
     #[error("message not found")]
     MessageNotFound,

@@ -138,7 +138,7 @@ fn chat(org: &Organization, row: ChatRow) -> Chat {
         created_at: c.created_at,
         updated_at: c.updated_at,
         organization_id: c.organization_id,
-        project_id: None,
+        project_id: row.project.as_ref().map(|p| p.id.to_string()),
         metadata: Value::Object(metadata),
         organization: ChatOrganization {
             id: org.id,
@@ -147,7 +147,10 @@ fn chat(org: &Organization, row: ChatRow) -> Chat {
             created_at: org.created_at,
             updated_at: org.updated_at,
         },
-        project: None,
+        project: row.project.map(|p| {
+            json!({"id": p.id, "name": p.name, "organizationId": org.id,
+                   "createdAt": p.created_at, "updatedAt": p.updated_at})
+        }),
         messages_length: row.messages_length,
     }
 }

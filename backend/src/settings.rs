@@ -2,29 +2,36 @@
 //! accent color, allowed origins. Staff edit them in the dashboard; the widget and the
 //! embed script read the public part ([`WidgetConfig`]).
 
+use crate::accounts::Operator;
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use parley_shared::OrganizationId;
 use parley_shared::api::WidgetConfig;
 use parley_shared::limits::{
     FieldError, MAX_GREETING_CHARS, MAX_ORIGINS, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS,
     validate_color, validate_label, validate_origin,
 };
+use parley_shared::staff::Project;
 use parley_shared::staff::WidgetSettings;
+use parley_shared::{OrganizationId, ProjectId};
 
 /// The organization's settings (defaults when never saved). Unknown → `OrganizationNotFound`.
 pub async fn get(state: &AppState, org: OrganizationId) -> Result<WidgetSettings> {
     Ok(state.store.widget_settings(org).await?.unwrap_or_default())
 }
 
-/// What the widget may know: 404 `organization_not_found` for an unknown ID.
-pub async fn widget_config(state: &AppState, id: OrganizationId) -> Result<WidgetConfig> {
+/// What the widget may know: 404 `organization_not_found` for an unknown ID, 404
+/// `not_found` for a project that is not the organization's.
+pub async fn widget_config(
+    state: &AppState,
+    id: OrganizationId,
+    project: Option<ProjectId>,
+) -> Result<WidgetConfig> {
     let org = state
         .store
         .organization(id)
         .await?
         .ok_or(Error::OrganizationNotFound)?;
-    let settings = get(state, id).await?;
+    let settings = effective(state, id, project).await?;
     Ok(WidgetConfig {
         organization_id: org.id,
         name: settings.display_name.unwrap_or(org.name),
@@ -108,4 +115,76 @@ pub async fn put(
         .put_widget_settings(org, &settings, state.clock.now())
         .await?;
     Ok(settings)
+}
+
+/// The project `id` if it belongs to `org`; otherwise `ProjectNotFound`.
+pub async fn project_of(state: &AppState, org: OrganizationId, id: ProjectId) -> Result<Project> {
+    match state.store.project(id).await? {
+        Some((owner, project)) if owner == org => Ok(project),
+        _ => Err(Error::ProjectNotFound),
+    }
+}
+
+/// The settings in force for a widget of `org` on `project`: the project's own when saved,
+/// else the organization's.
+pub async fn effective(
+    state: &AppState,
+    org: OrganizationId,
+    project: Option<ProjectId>,
+) -> Result<WidgetSettings> {
+    if let Some(id) = project {
+        project_of(state, org, id).await?;
+        if let Some(own) = state.store.project_settings(id).await? {
+            return Ok(own);
+        }
+    }
+    get(state, org).await
+}
+
+/// A project's settings as the dashboard edits them (the organization's until saved).
+pub async fn get_for_project(
+    state: &AppState,
+    op: &Operator,
+    id: ProjectId,
+) -> Result<WidgetSettings> {
+    effective(state, op.organization_id, Some(id)).await
+}
+
+/// Saves a project's own settings (managers only).
+pub async fn put_for_project(
+    state: &AppState,
+    op: &Operator,
+    id: ProjectId,
+    raw: WidgetSettings,
+) -> Result<WidgetSettings> {
+    op.require_manager()?;
+    project_of(state, op.organization_id, id).await?;
+    let settings = validate(raw)?;
+    state
+        .store
+        .put_project_settings(id, &settings, state.clock.now())
+        .await?;
+    Ok(settings)
+}
+
+/// The organization's projects.
+pub async fn projects(state: &AppState, op: &Operator) -> Result<Vec<Project>> {
+    Ok(state.store.projects(op.organization_id).await?)
+}
+
+/// A new project (managers only).
+pub async fn create_project(state: &AppState, op: &Operator, name: &str) -> Result<Project> {
+    op.require_manager()?;
+    let now = state.clock.now();
+    let project = Project {
+        id: ProjectId::new_random(),
+        name: validate_label(name, "name")?,
+        created_at: now,
+        updated_at: now,
+    };
+    state
+        .store
+        .create_project(op.organization_id, &project)
+        .await?;
+    Ok(project)
 }

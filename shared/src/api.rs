@@ -228,6 +228,9 @@ pub struct Conversation {
     pub last_seq: u64,
     /// Its newest message, for the selection screen's preview.
     pub last_message: Option<Message>,
+    /// The project (website) it started on, if the widget named one.
+    #[serde(default)]
+    pub project_id: Option<crate::ids::ProjectId>,
 }
 
 /// `POST /api/widget/conversations/{id}/messages`: a contact's message.

@@ -64,3 +64,7 @@ typed_id!(
     /// Identifies an API key record (not the key itself).
     ApiKeyId
 );
+typed_id!(
+    /// Identifies a project: one of an organization's websites.
+    ProjectId
+);

@@ -14,6 +14,7 @@ pub mod timestamp;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
-    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId,
+    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, ProjectId,
+    UserId,
 };
 pub use timestamp::Timestamp;

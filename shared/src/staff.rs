@@ -364,3 +364,27 @@ pub enum StaffServerFrame {
         error: ErrorBody,
     },
 }
+
+/// One of the organization's websites (`GET`/`POST /api/dashboard/projects`). Embed the
+/// widget for it with `data-project-id`; it has its own widget settings
+/// (`/api/dashboard/projects/{id}/settings`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    /// Its ID.
+    pub id: crate::ids::ProjectId,
+    /// A name (1–80 characters).
+    pub name: String,
+    /// Creation.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /api/dashboard/projects` (owners and admins).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateProject {
+    /// Its name.
+    pub name: String,
+}

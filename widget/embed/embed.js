@@ -1,6 +1,7 @@
 /*! Parley embed script. Usage on a customer's page:
  *   <script src="https://PARLEY_HOST/embed.js" data-organization-id="ORG_ID" async></script>
- * Optional: data-position="left". API: Parley('open' | 'close' | 'toggle' | 'destroy'),
+ * Optional: data-position="left"; data-project-id="PROJECT_ID" (one of the organization's
+ * websites, with its own settings). API: Parley('open' | 'close' | 'toggle' | 'destroy'),
  * callable before this script loads with the one-line stub
  *   window.Parley=window.Parley||function(){(Parley.q=Parley.q||[]).push(arguments)};
  * The widget's iframe is created on first open, so nothing heavy loads before that.
@@ -14,6 +15,8 @@
     document.querySelector("script[data-organization-id][src*='embed.js']");
   if (!script || (window.Parley && window.Parley.loaded)) return;
   var org = script.getAttribute("data-organization-id") || "";
+  var project = script.getAttribute("data-project-id");
+  var projectQuery = project ? "projectId=" + encodeURIComponent(project) : "";
   var left = script.getAttribute("data-position") === "left";
   var origin = new URL(script.src, location.href).origin;
   var queue = (window.Parley && window.Parley.q) || [];
@@ -57,6 +60,7 @@
     frame.title = "Support chat";
     // No credential here: the session lives in the widget's own storage.
     frame.src = origin + "/widget?organizationId=" + encodeURIComponent(org) +
+      (projectQuery ? "&" + projectQuery : "") +
       "&hostOrigin=" + encodeURIComponent(location.origin);
     panel.appendChild(frame);
   }
@@ -120,7 +124,8 @@
   // launcher off them too).
   function configure() {
     if (!window.fetch) return;
-    fetch(origin + "/api/widget/organizations/" + encodeURIComponent(org), { credentials: "omit" })
+    fetch(origin + "/api/widget/organizations/" + encodeURIComponent(org) + (projectQuery ? "?" + projectQuery : ""),
+      { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (config) {
         if (!config || !button) return;

@@ -64,14 +64,17 @@ fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
     builder.header("Authorization", &format!("Bearer {token}"))
 }
 
+/// `?projectId=…` for the website the widget is on (from the iframe URL), or nothing.
+fn project_query() -> String {
+    crate::app::project_from_url()
+        .map(|p| format!("?projectId={p}"))
+        .unwrap_or_default()
+}
+
 /// The organization's widget configuration (404 `organization_not_found` when unknown).
 pub async fn organization(id: OrganizationId) -> Result<WidgetConfig, ApiError> {
-    read(
-        Request::get(&format!("/api/widget/organizations/{id}"))
-            .send()
-            .await,
-    )
-    .await
+    let url = format!("/api/widget/organizations/{id}{}", project_query());
+    read(Request::get(&url).send().await).await
 }
 
 /// Identifies the visitor; the answer holds the new credential.
@@ -107,14 +110,10 @@ pub async fn conversations(token: &str) -> Result<Page<Conversation>, ApiError> 
     .await
 }
 
-/// Starts a conversation.
+/// Starts a conversation (on the widget's project, if any).
 pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> {
-    read(
-        authed(Request::post("/api/widget/conversations"), token)
-            .send()
-            .await,
-    )
-    .await
+    let url = format!("/api/widget/conversations{}", project_query());
+    read(authed(Request::post(&url), token).send().await).await
 }
 
 /// One of the visitor's conversations.

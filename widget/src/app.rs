@@ -134,6 +134,16 @@ pub fn handle_api_error(ctx: &AppContext, error: ApiError) -> Option<ApiError> {
     }
 }
 
+/// The project (website) named in the widget URL (`projectId`, from `data-project-id`).
+pub fn project_from_url() -> Option<parley_shared::ProjectId> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("projectId")?
+        .parse()
+        .ok()
+}
+
 fn organization_from_url() -> Option<OrganizationId> {
     let search = web_sys::window()?.location().search().ok()?;
     let raw = web_sys::UrlSearchParams::new_with_str(&search)

@@ -35,6 +35,8 @@ async fn embed_js() -> impl IntoResponse {
 struct WidgetQuery {
     #[serde(rename = "organizationId")]
     organization_id: Option<String>,
+    #[serde(rename = "projectId")]
+    project_id: Option<String>,
 }
 
 /// The widget page. When the organization restricts where it may be embedded, the browser
@@ -48,8 +50,13 @@ async fn widget_page(
         .await
         .map_err(|_| Error::WidgetNotBuilt)?;
     let org: Option<OrganizationId> = q.organization_id.and_then(|raw| raw.parse().ok());
+    let project = q.project_id.and_then(|raw| raw.parse().ok());
     let origins = match org {
-        Some(org) => settings::get(&state, org).await?.allowed_origins,
+        // An unknown project falls back to the organization's settings; the widget reports it.
+        Some(org) => match settings::effective(&state, org, project).await {
+            Ok(s) => s.allowed_origins,
+            Err(_) => settings::get(&state, org).await?.allowed_origins,
+        },
         None => Vec::new(),
     };
     let mut response = (

@@ -22,7 +22,8 @@ use parley_shared::staff::{
     InviteInfo, LogIn, MarkRead, Me, Member, OperatorReply, SignUp, SwitchOrganization,
     WidgetSettings,
 };
-use parley_shared::{ApiKeyId, InviteId, OrganizationId, UserId};
+use parley_shared::staff::{CreateProject, Project};
+use parley_shared::{ApiKeyId, InviteId, OrganizationId, ProjectId, UserId};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 
@@ -50,6 +51,11 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/invites/lookup", get(lookup_invite))
         .route("/invites/accept", post(accept_invite))
         .route("/invites/{invite_id}", delete(revoke_invite))
+        .route("/projects", get(list_projects).post(create_project))
+        .route(
+            "/projects/{project_id}/settings",
+            get(get_project_settings).put(put_project_settings),
+        )
         .route("/api-keys", get(list_api_keys).post(create_api_key))
         .route("/api-keys/{key_id}", delete(revoke_api_key))
         .route("/live", get(staff_live::upgrade))
@@ -388,4 +394,45 @@ async fn revoke_api_key(
     let id: ApiKeyId = raw.parse().map_err(|_| Error::ApiKeyNotFound)?;
     crate::public_api::revoke_key(&state, &op, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_projects(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+) -> Result<Json<Vec<Project>>> {
+    settings::projects(&state, &op).await.map(Json)
+}
+
+async fn create_project(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<CreateProject>,
+) -> Result<(StatusCode, Json<Project>)> {
+    let project = settings::create_project(&state, &op, &req.name).await?;
+    Ok((StatusCode::CREATED, Json(project)))
+}
+
+fn project_id(raw: &str) -> Result<ProjectId> {
+    raw.parse().map_err(|_| Error::ProjectNotFound)
+}
+
+async fn get_project_settings(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    PathParam(raw): PathParam,
+) -> Result<Json<WidgetSettings>> {
+    settings::get_for_project(&state, &op, project_id(&raw)?)
+        .await
+        .map(Json)
+}
+
+async fn put_project_settings(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    PathParam(raw): PathParam,
+    Json(req): Json<WidgetSettings>,
+) -> Result<Json<WidgetSettings>> {
+    settings::put_for_project(&state, &op, project_id(&raw)?, req)
+        .await
+        .map(Json)
 }

@@ -35,6 +35,7 @@ impl Error {
             Error::ChatNotFound => (S::NOT_FOUND, C::NotFound),
             Error::ApiKeyNotFound => (S::NOT_FOUND, C::NotFound),
             Error::MessageNotFound => (S::NOT_FOUND, C::NotFound),
+            Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),

@@ -55,9 +55,19 @@ pub(super) fn router() -> Router<AppState> {
 async fn organization(
     State(state): State<AppState>,
     PathParam(raw): PathParam,
+    Query(q): Query<ProjectQuery>,
 ) -> Result<Json<WidgetConfig>> {
     let id: OrganizationId = raw.parse().map_err(|_| Error::OrganizationNotFound)?;
-    settings::widget_config(&state, id).await.map(Json)
+    settings::widget_config(&state, id, q.project_id)
+        .await
+        .map(Json)
+}
+
+/// `?projectId=…`: the website the widget is embedded on (`data-project-id`).
+#[derive(Debug, Deserialize)]
+struct ProjectQuery {
+    #[serde(rename = "projectId")]
+    project_id: Option<parley_shared::ProjectId>,
 }
 
 async fn create_session(
@@ -75,8 +85,9 @@ async fn current_session(Contact(session): Contact) -> Json<ContactSession> {
 async fn create_conversation(
     State(state): State<AppState>,
     Contact(session): Contact,
+    Query(q): Query<ProjectQuery>,
 ) -> Result<(StatusCode, Json<Conversation>)> {
-    let conversation = conversations::create(&state, &session).await?;
+    let conversation = conversations::create(&state, &session, q.project_id).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
 }
 

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
 use parley_shared::staff::{InboxItem, Member, Role, WidgetSettings};
 use parley_shared::{
-    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, Timestamp,
-    UserId,
+    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, ProjectId,
+    Timestamp, UserId,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -251,6 +251,8 @@ pub struct ChatRow {
     pub contact_metadata: String,
     /// Number of messages.
     pub messages_length: u64,
+    /// The project it started on.
+    pub project: Option<parley_shared::staff::Project>,
 }
 
 /// A message with its tree position and feedback (public API).
@@ -426,6 +428,35 @@ pub trait Store: Send + Sync + 'static {
         settings: &WidgetSettings,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// A project's widget settings, if ever saved.
+    async fn project_settings(
+        &self,
+        project: ProjectId,
+    ) -> Result<Option<WidgetSettings>, StoreError>;
+    /// Saves a project's widget settings.
+    async fn put_project_settings(
+        &self,
+        project: ProjectId,
+        settings: &WidgetSettings,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Creates a project of `org`.
+    async fn create_project(
+        &self,
+        org: OrganizationId,
+        project: &parley_shared::staff::Project,
+    ) -> Result<(), StoreError>;
+    /// `org`'s projects, oldest first.
+    async fn projects(
+        &self,
+        org: OrganizationId,
+    ) -> Result<Vec<parley_shared::staff::Project>, StoreError>;
+    /// A project and its organization.
+    async fn project(
+        &self,
+        id: ProjectId,
+    ) -> Result<Option<(OrganizationId, parley_shared::staff::Project)>, StoreError>;
 
     /// `org`'s conversations (one status, or all), most recent activity first, after
     /// `cursor`, with contact and `user`'s unread count.

@@ -34,7 +34,7 @@ macro_rules! message_columns {
 /// Conversation columns plus its newest message (joined on `seq = last_seq`) as `m_*`.
 macro_rules! conversation_select {
     () => {
-        "SELECT c.id, c.organization_id, c.contact_session_id, \
+        "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
@@ -48,7 +48,7 @@ macro_rules! conversation_select {
 /// the unread count of the operator bound as `$1`.
 macro_rules! inbox_select {
     () => {
-        "SELECT c.id, c.organization_id, c.contact_session_id, \
+        "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
@@ -60,6 +60,26 @@ macro_rules! inbox_select {
          FROM conversations c \
          JOIN contact_sessions s ON s.id = c.contact_session_id \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+    };
+}
+
+/// The select and upsert of a widget-settings table keyed by `$key`.
+macro_rules! settings_sql {
+    (select, $table:literal, $key:literal) => {
+        concat!(
+            "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins FROM ",
+            $table, " WHERE ", $key, " = $1"
+        )
+    };
+    (upsert, $table:literal, $key:literal) => {
+        concat!(
+            "INSERT INTO ", $table, " (", $key, ", display_name, greeting, suggested_messages, \
+             accent_color, allowed_origins, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (", $key, ") DO UPDATE SET display_name = excluded.display_name, \
+             greeting = excluded.greeting, suggested_messages = excluded.suggested_messages, \
+             accent_color = excluded.accent_color, allowed_origins = excluded.allowed_origins, \
+             updated_at = excluded.updated_at"
+        )
     };
 }
 
@@ -79,7 +99,7 @@ macro_rules! impl_sql_store {
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
-        use parley_shared::staff::{ContactSummary, InboxItem, Member, Role, StaffUser, WidgetSettings};
+        use parley_shared::staff::{ContactSummary, InboxItem, Member, Project, Role, StaffUser, WidgetSettings};
         use parley_shared::{
             ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
             Timestamp, UserId,
@@ -107,6 +127,53 @@ macro_rules! impl_sql_store {
             })
         }
         use sqlx::Row;
+
+        fn opt_project(raw: Option<String>) -> Result<Option<parley_shared::ProjectId>, StoreError> {
+            raw.map(|s| parse_id(&s)).transpose()
+        }
+
+        fn project_from_row(r: &$row, prefix: &str) -> Result<Option<Project>, StoreError> {
+            let col = |name: &str| format!("{prefix}{name}");
+            let Some(id) = r.try_get::<Option<String>, _>(col("id").as_str())? else { return Ok(None) };
+            Ok(Some(Project {
+                id: parse_id(&id)?,
+                name: r.try_get(col("name").as_str())?,
+                created_at: Timestamp::from_unix_millis(r.try_get(col("created_at").as_str())?),
+                updated_at: Timestamp::from_unix_millis(r.try_get(col("updated_at").as_str())?),
+            }))
+        }
+
+        fn settings_from_row(r: &$row) -> Result<WidgetSettings, StoreError> {
+            Ok(WidgetSettings {
+                display_name: r.try_get("display_name")?,
+                greeting: r.try_get("greeting")?,
+                suggested_messages: json_list(&r.try_get::<String, _>("suggested_messages")?)?,
+                accent_color: r.try_get("accent_color")?,
+                allowed_origins: json_list(&r.try_get::<String, _>("allowed_origins")?)?,
+            })
+        }
+
+        /// Runs one of `settings_sql!`'s upserts.
+        async fn save_settings(
+            pool: &sqlx::Pool<$db>,
+            sql: &'static str,
+            key: String,
+            w: &WidgetSettings,
+            now: Timestamp,
+        ) -> Result<(), StoreError> {
+            let list = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+            sqlx::query(sql)
+                .bind(key)
+                .bind(&w.display_name)
+                .bind(&w.greeting)
+                .bind(list(&w.suggested_messages)?)
+                .bind(&w.accent_color)
+                .bind(list(&w.allowed_origins)?)
+                .bind(now.unix_millis())
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
 
         fn role_of(raw: &str) -> Result<Role, StoreError> {
             Role::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("bad role {raw:?}")))
@@ -211,6 +278,7 @@ macro_rules! impl_sql_store {
                     updated_at: Timestamp::from_unix_millis(row.try_get("updated_at")?),
                     last_seq: u64_of(row.try_get("last_seq")?),
                     last_message,
+                    project_id: opt_project(row.try_get("project_id")?)?,
                 },
             })
         }
@@ -323,8 +391,8 @@ macro_rules! impl_sql_store {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO conversations \
-                     (id, organization_id, contact_session_id, status, last_seq, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     (id, organization_id, contact_session_id, status, last_seq, created_at, updated_at, project_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(c.id.to_string())
                 .bind(c.organization_id.to_string())
@@ -333,6 +401,7 @@ macro_rules! impl_sql_store {
                 .bind(i64_of(c.last_seq))
                 .bind(c.created_at.unix_millis())
                 .bind(c.updated_at.unix_millis())
+                .bind(c.project_id.map(|p| p.to_string()))
                 .execute(&mut *tx)
                 .await?;
                 let event = AnnouncedEvent::Created {
@@ -780,23 +849,11 @@ macro_rules! impl_sql_store {
             }
 
             async fn widget_settings(&self, org: OrganizationId) -> Result<Option<WidgetSettings>, StoreError> {
-                let row = sqlx::query(
-                    "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins \
-                     FROM widget_settings WHERE organization_id = $1",
-                )
-                .bind(org.to_string())
-                .fetch_optional(&self.reader)
-                .await?;
-                row.map(|r| {
-                    Ok(WidgetSettings {
-                        display_name: r.try_get("display_name")?,
-                        greeting: r.try_get("greeting")?,
-                        suggested_messages: json_list(&r.try_get::<String, _>("suggested_messages")?)?,
-                        accent_color: r.try_get("accent_color")?,
-                        allowed_origins: json_list(&r.try_get::<String, _>("allowed_origins")?)?,
-                    })
-                })
-                .transpose()
+                let row = sqlx::query(settings_sql!(select, "widget_settings", "organization_id"))
+                    .bind(org.to_string())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|r| settings_from_row(&r)).transpose()
             }
 
             async fn put_widget_settings(
@@ -805,25 +862,63 @@ macro_rules! impl_sql_store {
                 w: &WidgetSettings,
                 now: Timestamp,
             ) -> Result<(), StoreError> {
-                let list = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+                let sql = settings_sql!(upsert, "widget_settings", "organization_id");
+                save_settings(&self.writer, sql, org.to_string(), w, now).await
+            }
+
+            async fn project_settings(&self, project: parley_shared::ProjectId) -> Result<Option<WidgetSettings>, StoreError> {
+                let row = sqlx::query(settings_sql!(select, "project_settings", "project_id"))
+                    .bind(project.to_string())
+                    .fetch_optional(&self.reader)
+                    .await?;
+                row.map(|r| settings_from_row(&r)).transpose()
+            }
+
+            async fn put_project_settings(
+                &self,
+                project: parley_shared::ProjectId,
+                w: &WidgetSettings,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                let sql = settings_sql!(upsert, "project_settings", "project_id");
+                save_settings(&self.writer, sql, project.to_string(), w, now).await
+            }
+
+            async fn create_project(&self, org: OrganizationId, p: &Project) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO widget_settings (organization_id, display_name, greeting, suggested_messages, \
-                     accent_color, allowed_origins, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (organization_id) DO UPDATE SET display_name = excluded.display_name, \
-                     greeting = excluded.greeting, suggested_messages = excluded.suggested_messages, \
-                     accent_color = excluded.accent_color, allowed_origins = excluded.allowed_origins, \
-                     updated_at = excluded.updated_at",
+                    "INSERT INTO projects (id, organization_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
                 )
+                .bind(p.id.to_string())
                 .bind(org.to_string())
-                .bind(&w.display_name)
-                .bind(&w.greeting)
-                .bind(list(&w.suggested_messages)?)
-                .bind(&w.accent_color)
-                .bind(list(&w.allowed_origins)?)
-                .bind(now.unix_millis())
+                .bind(&p.name)
+                .bind(p.created_at.unix_millis())
+                .bind(p.updated_at.unix_millis())
                 .execute(&self.writer)
                 .await?;
                 Ok(())
+            }
+
+            async fn projects(&self, org: OrganizationId) -> Result<Vec<Project>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, name, created_at, updated_at FROM projects WHERE organization_id = $1 \
+                     ORDER BY created_at, id",
+                )
+                .bind(org.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().filter_map(|r| project_from_row(r, "").transpose()).collect()
+            }
+
+            async fn project(&self, id: parley_shared::ProjectId) -> Result<Option<(OrganizationId, Project)>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, organization_id, name, created_at, updated_at FROM projects WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                let Some(r) = row else { return Ok(None) };
+                let org = parse_id(&r.try_get::<String, _>("organization_id")?)?;
+                Ok(project_from_row(&r, "")?.map(|p| (org, p)))
             }
 
             async fn inbox(
@@ -947,10 +1042,12 @@ macro_rules! impl_sql_store {
                     None => (i64::MAX, String::new()),
                 };
                 let rows = sqlx::query(
-                    "SELECT c.id, c.organization_id, c.contact_session_id, c.status, c.created_at, \
+                    "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, c.status, c.created_at, \
                      c.updated_at, c.last_seq, NULL AS m_id, s.metadata AS contact_metadata, \
-                     (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS messages_length \
+                     (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS messages_length, \
+                     p.id AS p_id, p.name AS p_name, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
                      FROM conversations c JOIN contact_sessions s ON s.id = c.contact_session_id \
+                     LEFT JOIN projects p ON p.id = c.project_id \
                      WHERE c.organization_id = $1 \
                      AND (c.updated_at < $2 OR (c.updated_at = $2 AND c.id < $3)) \
                      ORDER BY c.updated_at DESC, c.id DESC LIMIT $4",
@@ -967,6 +1064,7 @@ macro_rules! impl_sql_store {
                             conversation: conversation_from_row(r)?.conversation,
                             contact_metadata: r.try_get("contact_metadata")?,
                             messages_length: u64_of(r.try_get("messages_length")?),
+                            project: project_from_row(r, "p_")?,
                         })
                     })
                     .collect()

@@ -183,6 +183,16 @@ async fn every_dashboard_route_needs_a_valid_session() {
         (Method::POST, "/api/dashboard/invites".to_owned()),
         (Method::DELETE, format!("/api/dashboard/invites/{some}")),
         (Method::GET, "/api/dashboard/live".to_owned()),
+        (Method::GET, "/api/dashboard/projects".to_owned()),
+        (Method::POST, "/api/dashboard/projects".to_owned()),
+        (
+            Method::GET,
+            format!("/api/dashboard/projects/{some}/settings"),
+        ),
+        (
+            Method::PUT,
+            format!("/api/dashboard/projects/{some}/settings"),
+        ),
         (Method::GET, "/api/dashboard/api-keys".to_owned()),
         (Method::POST, "/api/dashboard/api-keys".to_owned()),
         (Method::DELETE, format!("/api/dashboard/api-keys/{some}")),

@@ -534,3 +534,187 @@ async fn a_visitors_rating_of_an_answer_shows_in_the_dashboard_and_the_api() {
         (Value::Null, Value::Null)
     );
 }
+
+#[tokio::test]
+async fn projects_have_their_own_widget_settings_and_appear_in_the_chat_list() {
+    let app = TestApp::spawn().await;
+    let staff = app.sign_up("ada@example.com", "Acme").await;
+    let created = staff
+        .post("/api/dashboard/projects", json!({"name": "Shop"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let project: parley_shared::staff::Project = created.json().await.unwrap();
+    let listed: Vec<parley_shared::staff::Project> = staff
+        .get("/api/dashboard/projects")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, vec![project.clone()]);
+
+    // Organization default, then the project's own settings.
+    staff
+        .request(
+            Method::PUT,
+            "/api/dashboard/settings",
+            Some(json!({"accentColor": "#111111"})),
+        )
+        .await;
+    let path = format!("/api/dashboard/projects/{}/settings", project.id);
+    let inherited: parley_shared::staff::WidgetSettings =
+        staff.get(&path).await.json().await.unwrap();
+    assert_eq!(inherited.accent_color.as_deref(), Some("#111111"));
+    let saved = staff
+        .request(
+            Method::PUT,
+            &path,
+            Some(json!({"accentColor": "#222222", "allowedOrigins": ["https://shop.example"]})),
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let config = |query: String| {
+        app.client
+            .get(app.url(&format!("/api/widget/organizations/{}{query}", staff.org())))
+            .send()
+    };
+    let org_config: Value = config(String::new()).await.unwrap().json().await.unwrap();
+    let shop_config: Value = config(format!("?projectId={}", project.id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            org_config["accentColor"].as_str(),
+            shop_config["accentColor"].as_str()
+        ),
+        (Some("#111111"), Some("#222222"))
+    );
+    let page = app
+        .client
+        .get(app.url(&format!(
+            "/widget?organizationId={}&projectId={}",
+            staff.org(),
+            project.id
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        "frame-ancestors https://shop.example"
+    );
+
+    // A conversation started on the project carries it, up to the public API.
+    let visitor = app.visitor(staff.org(), "Bob").await;
+    let started = app
+        .client
+        .post(app.url(&format!(
+            "/api/widget/conversations?projectId={}",
+            project.id
+        )))
+        .bearer_auth(&visitor.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::CREATED);
+    let conversation: parley_shared::api::Conversation = started.json().await.unwrap();
+    assert_eq!(conversation.project_id, Some(project.id));
+    let key = key(&staff).await;
+    let chats: Vec<Value> = get(&app, "/chat/list", Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(chats[0]["projectId"], json!(project.id));
+    assert_eq!(chats[0]["project"]["name"], "Shop");
+    assert_eq!(chats[0]["project"]["organizationId"], json!(staff.org()));
+    assert!(
+        is_iso_ms(&chats[0]["project"]["createdAt"])
+            && is_iso_ms(&chats[0]["project"]["updatedAt"])
+    );
+
+    // Another organization's project is refused everywhere.
+    let other = app.sign_up("eve@example.com", "Other").await;
+    let foreign: parley_shared::staff::Project = other
+        .post("/api/dashboard/projects", json!({"name": "Theirs"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refused = app
+        .client
+        .post(app.url(&format!(
+            "/api/widget/conversations?projectId={}",
+            foreign.id
+        )))
+        .bearer_auth(&visitor.token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(refused, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    assert_error(
+        config(format!("?projectId={}", foreign.id)).await.unwrap(),
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    let theirs = staff
+        .get(&format!("/api/dashboard/projects/{}/settings", foreign.id))
+        .await;
+    assert_error(theirs, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+}
+
+#[tokio::test]
+async fn only_managers_create_projects_or_change_their_settings() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("ada@example.com", "Acme").await;
+    let project: parley_shared::staff::Project = owner
+        .post("/api/dashboard/projects", json!({"name": "Shop"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invite: Value = owner
+        .post("/api/dashboard/invites", json!({"role": "agent"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/dashboard/invites/accept"))
+        .json(&json!({"token": invite["token"], "email": "sam@example.com", "password": "agent password"}))
+        .send()
+        .await
+        .unwrap();
+    let agent = app.staff_from(response).await;
+    assert_eq!(
+        agent.get("/api/dashboard/projects").await.status(),
+        StatusCode::OK
+    );
+    for response in [
+        agent
+            .post("/api/dashboard/projects", json!({"name": "Mine"}))
+            .await,
+        agent
+            .request(
+                Method::PUT,
+                &format!("/api/dashboard/projects/{}/settings", project.id),
+                Some(json!({})),
+            )
+            .await,
+    ] {
+        assert_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
+    }
+    let blank = owner
+        .post("/api/dashboard/projects", json!({"name": ""}))
+        .await;
+    assert_error(
+        blank,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+}

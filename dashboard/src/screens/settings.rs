@@ -4,8 +4,11 @@
 use super::bind;
 use crate::app::{Ctx, check};
 use crate::{api, time};
+use parley_shared::ProjectId;
 use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
-use parley_shared::staff::{CreateInvite, Invite, InviteCreated, Member, Role, WidgetSettings};
+use parley_shared::staff::{
+    CreateInvite, CreateProject, Invite, InviteCreated, Member, Project, Role, WidgetSettings,
+};
 use web_sys::{HtmlSelectElement, HtmlTextAreaElement};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -15,9 +18,15 @@ use yew::prelude::*;
 pub fn SettingsPage() -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let manager = ctx.me.as_ref().is_some_and(|m| m.role.can_manage());
+    let scope = use_state(|| None::<ProjectId>);
+    let on_scope = {
+        let scope = scope.clone();
+        Callback::from(move |p: Option<ProjectId>| scope.set(p))
+    };
     html! {
         <main class="settings">
-            <WidgetForm {manager} />
+            <Projects {manager} scope={*scope} {on_scope} />
+            <WidgetForm key={format!("{:?}", *scope)} {manager} scope={*scope} />
             <Members {manager} />
             if manager { <Invites /> }
             if manager { <ApiKeys /> }
@@ -30,8 +39,22 @@ struct ManagerProps {
     manager: bool,
 }
 
+#[derive(Properties, PartialEq)]
+struct WidgetFormProps {
+    manager: bool,
+    /// Whose settings: a project's, or the organization's (`None`).
+    scope: Option<ProjectId>,
+}
+
+fn settings_path(scope: Option<ProjectId>) -> String {
+    match scope {
+        Some(p) => format!("/api/dashboard/projects/{p}/settings"),
+        None => "/api/dashboard/settings".to_owned(),
+    }
+}
+
 #[function_component]
-fn WidgetForm(props: &ManagerProps) -> Html {
+fn WidgetForm(props: &WidgetFormProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let name = use_state(String::new);
     let greeting = use_state(String::new);
@@ -48,11 +71,12 @@ fn WidgetForm(props: &ManagerProps) -> Html {
             color.clone(),
             origins.clone(),
         );
+        let scope = props.scope;
         use_effect_with(
             ctx.me.as_ref().map(|m| m.current_organization_id),
             move |_| {
                 spawn_local(async move {
-                    match api::get::<WidgetSettings>("/api/dashboard/settings").await {
+                    match api::get::<WidgetSettings>(&settings_path(scope)).await {
                         Ok(s) => {
                             name.set(s.display_name.unwrap_or_default());
                             greeting.set(s.greeting.unwrap_or_default());
@@ -80,6 +104,7 @@ fn WidgetForm(props: &ManagerProps) -> Html {
             origins.clone(),
             status.clone(),
         );
+        let scope = props.scope;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let body = WidgetSettings {
@@ -91,7 +116,7 @@ fn WidgetForm(props: &ManagerProps) -> Html {
             };
             let (ctx, status) = (ctx.clone(), status.clone());
             spawn_local(async move {
-                match api::put::<_, WidgetSettings>("/api/dashboard/settings", &body).await {
+                match api::put::<_, WidgetSettings>(&settings_path(scope), &body).await {
                     Ok(_) => status.set(Some(Ok("Saved.".into()))),
                     Err(e) => {
                         if let Some(e) = check(&ctx, e) {
@@ -126,7 +151,7 @@ fn WidgetForm(props: &ManagerProps) -> Html {
     };
     html! {
         <form class="card" {onsubmit}>
-            <h2>{ "Widget" }</h2>
+            <h2>{ if props.scope.is_some() { "Widget (this website)" } else { "Widget (organization default)" } }</h2>
             <label for="display-name">{ "Display name" }</label>
             <input id="display-name" type="text" placeholder="Your organization's name" value={(*name).clone()}
                 oninput={bind(&name)} disabled={!props.manager} />
@@ -382,6 +407,118 @@ fn ApiKeys() -> Html {
                     <button type="button" class="link danger" onclick={revoke}>{ "Revoke" }</button></li> }
             }) }
             </ul>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ProjectsProps {
+    manager: bool,
+    scope: Option<ProjectId>,
+    on_scope: Callback<Option<ProjectId>>,
+}
+
+/// The organization's websites: pick whose widget settings to edit, add one, copy its tag.
+#[function_component]
+fn Projects(props: &ProjectsProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let projects = use_state(Vec::<Project>::new);
+    let name = use_state(String::new);
+    let epoch = use_state(|| 0u32);
+    let error = use_state(|| None::<String>);
+    {
+        let (ctx, projects) = (ctx.clone(), projects.clone());
+        use_effect_with(
+            (*epoch, ctx.me.as_ref().map(|m| m.current_organization_id)),
+            move |_| {
+                spawn_local(async move {
+                    match api::get::<Vec<Project>>("/api/dashboard/projects").await {
+                        Ok(list) => projects.set(list),
+                        Err(e) => {
+                            check(&ctx, e);
+                        }
+                    }
+                });
+            },
+        );
+    }
+    let onsubmit = {
+        let (ctx, name, epoch, error, on_scope) = (
+            ctx.clone(),
+            name.clone(),
+            epoch.clone(),
+            error.clone(),
+            props.on_scope.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let body = CreateProject {
+                name: (*name).clone(),
+            };
+            let (ctx, name, epoch, error, on_scope) = (
+                ctx.clone(),
+                name.clone(),
+                epoch.clone(),
+                error.clone(),
+                on_scope.clone(),
+            );
+            spawn_local(async move {
+                match api::post::<_, Project>("/api/dashboard/projects", &body).await {
+                    Ok(p) => {
+                        name.set(String::new());
+                        epoch.set(*epoch + 1);
+                        on_scope.emit(Some(p.id));
+                    }
+                    Err(e) => {
+                        if let Some(e) = check(&ctx, e) {
+                            error.set(Some(e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    let on_select = {
+        let on_scope = props.on_scope.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            on_scope.emit(value.parse().ok());
+        })
+    };
+    let org = ctx
+        .me
+        .as_ref()
+        .map(|m| m.current_organization_id.to_string())
+        .unwrap_or_default();
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let project_attr = props
+        .scope
+        .map(|p| format!(" data-project-id=\"{p}\""))
+        .unwrap_or_default();
+    let snippet = format!(
+        "<script src=\"{origin}/embed.js\" data-organization-id=\"{org}\"{project_attr} async></script>"
+    );
+    html! {
+        <section class="card projects">
+            <h2>{ "Websites" }</h2>
+            <label for="scope">{ "Settings for" }</label>
+            <select id="scope" onchange={on_select}>
+                <option value="" selected={props.scope.is_none()}>{ "All websites (organization default)" }</option>
+                { for projects.iter().map(|p| html! {
+                    <option value={p.id.to_string()} selected={props.scope == Some(p.id)}>{ &p.name }</option>
+                }) }
+            </select>
+            <label>{ "Embed code" }</label>
+            <code class="snippet">{ snippet }</code>
+            if props.manager {
+                <form class="row-inline" {onsubmit}>
+                    <input type="text" aria-label="Website name" placeholder="New website (e.g. Shop)" value={(*name).clone()} oninput={bind(&name)} />
+                    <button type="submit" class="primary">{ "Add website" }</button>
+                </form>
+            }
+            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
         </section>
     }
 }
