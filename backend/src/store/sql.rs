@@ -303,6 +303,50 @@ macro_rules! impl_sql_store {
             row.map(|r| message_from_row(&r, "")).transpose()
         }
 
+        /// Inserts an account; a taken email → `Conflict`.
+        async fn insert_user<'e, E>(executor: E, user: &User) -> Result<(), StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            sqlx::query(
+                "INSERT INTO users (id, email, password_hash, display_name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(user.id.to_string())
+            .bind(&user.email)
+            .bind(&user.password_hash)
+            .bind(&user.display_name)
+            .bind(user.created_at.unix_millis())
+            .execute(executor)
+            .await
+            .map_err(conflict_or)?;
+            Ok(())
+        }
+
+        /// Adds a membership; an existing one is left as it is.
+        async fn insert_membership<'e, E>(
+            executor: E,
+            user: UserId,
+            org: OrganizationId,
+            role: Role,
+            now: Timestamp,
+        ) -> Result<(), StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
+            sqlx::query(
+                "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (user_id, organization_id) DO NOTHING",
+            )
+            .bind(user.to_string())
+            .bind(org.to_string())
+            .bind(role.as_str())
+            .bind(now.unix_millis())
+            .execute(executor)
+            .await?;
+            Ok(())
+        }
+
         #[async_trait]
         impl Store for $store {
             async fn create_organization(&self, org: &Organization) -> Result<(), StoreError> {
@@ -598,44 +642,14 @@ macro_rules! impl_sql_store {
                     .bind(org.updated_at.unix_millis())
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO users (id, email, password_hash, display_name, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(user.id.to_string())
-                .bind(&user.email)
-                .bind(&user.password_hash)
-                .bind(&user.display_name)
-                .bind(user.created_at.unix_millis())
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict_or)?;
-                sqlx::query(
-                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(user.id.to_string())
-                .bind(org.id.to_string())
-                .bind(Role::Owner.as_str())
-                .bind(org.created_at.unix_millis())
-                .execute(&mut *tx)
-                .await?;
+                insert_user(&mut *tx, user).await?;
+                insert_membership(&mut *tx, user.id, org.id, Role::Owner, org.created_at).await?;
                 tx.commit().await?;
                 Ok(())
             }
 
             async fn create_user(&self, user: &User) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO users (id, email, password_hash, display_name, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(user.id.to_string())
-                .bind(&user.email)
-                .bind(&user.password_hash)
-                .bind(&user.display_name)
-                .bind(user.created_at.unix_millis())
-                .execute(&self.writer)
-                .await
-                .map_err(conflict_or)?;
+                insert_user(&self.writer, user).await?;
                 Ok(())
             }
 
@@ -666,16 +680,7 @@ macro_rules! impl_sql_store {
                 role: Role,
                 now: Timestamp,
             ) -> Result<(), StoreError> {
-                sqlx::query(
-                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (user_id, organization_id) DO NOTHING",
-                )
-                .bind(user.to_string())
-                .bind(org.to_string())
-                .bind(role.as_str())
-                .bind(now.unix_millis())
-                .execute(&self.writer)
-                .await?;
+                insert_membership(&self.writer, user, org, role, now).await?;
                 Ok(())
             }
 
@@ -807,18 +812,7 @@ macro_rules! impl_sql_store {
             ) -> Result<bool, StoreError> {
                 let mut tx = self.writer.begin().await?;
                 if let Some(u) = new_user {
-                    sqlx::query(
-                        "INSERT INTO users (id, email, password_hash, display_name, created_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(u.id.to_string())
-                    .bind(&u.email)
-                    .bind(&u.password_hash)
-                    .bind(&u.display_name)
-                    .bind(u.created_at.unix_millis())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(conflict_or)?;
+                    insert_user(&mut *tx, u).await?;
                 }
                 // Single use: only the first transaction to flip used_at wins.
                 let used = sqlx::query(
@@ -834,16 +828,7 @@ macro_rules! impl_sql_store {
                     tx.rollback().await?;
                     return Ok(false);
                 }
-                sqlx::query(
-                    "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (user_id, organization_id) DO NOTHING",
-                )
-                .bind(user.to_string())
-                .bind(invite.organization_id.to_string())
-                .bind(invite.role.as_str())
-                .bind(now.unix_millis())
-                .execute(&mut *tx)
-                .await?;
+                insert_membership(&mut *tx, user, invite.organization_id, invite.role, now).await?;
                 tx.commit().await?;
                 Ok(true)
             }

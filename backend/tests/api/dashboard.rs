@@ -636,15 +636,7 @@ async fn a_logged_in_person_joins_a_second_organization_and_switches_between_the
 async fn agents_cannot_manage_members_invites_or_settings() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("ada@example.com", "Acme").await;
-    let created = invite(&owner, "agent").await;
-    let response = app
-        .client
-        .post(app.url("/api/dashboard/invites/accept"))
-        .json(&json!({"token": created.token, "email": "sam@example.com", "password": "agent password"}))
-        .send()
-        .await
-        .unwrap();
-    let agent = app.staff_from(response).await;
+    let agent = owner.invite_new("agent", "sam@example.com").await;
     let pending = invite(&owner, "agent").await;
     for response in [
         agent
@@ -689,15 +681,7 @@ async fn agents_cannot_manage_members_invites_or_settings() {
 async fn members_can_be_removed_but_not_the_last_owner() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("ada@example.com", "Acme").await;
-    let created = invite(&owner, "admin").await;
-    let response = app
-        .client
-        .post(app.url("/api/dashboard/invites/accept"))
-        .json(&json!({"token": created.token, "email": "sam@example.com", "password": "admin password"}))
-        .send()
-        .await
-        .unwrap();
-    let admin = app.staff_from(response).await;
+    let admin = owner.invite_new("admin", "sam@example.com").await;
     // Admins cannot invite or remove owners.
     assert_error(
         admin

@@ -386,3 +386,25 @@ impl Staff<'_> {
         self.request(reqwest::Method::POST, path, Some(body)).await
     }
 }
+
+impl<'a> Staff<'a> {
+    /// Invites a new account with `role`; returns its logged-in session.
+    pub async fn invite_new(&self, role: &str, email: &str) -> Staff<'a> {
+        let invite: Value = self
+            .post("/api/dashboard/invites", json!({ "role": role }))
+            .await
+            .json()
+            .await
+            .expect("invite json");
+        let response = self
+            .app
+            .client
+            .post(self.app.url("/api/dashboard/invites/accept"))
+            .json(&json!({"token": invite["token"], "email": email, "password": format!("{role} password")}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::OK);
+        self.app.staff_from(response).await
+    }
+}

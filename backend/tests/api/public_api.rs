@@ -362,20 +362,7 @@ async fn chat_list_pages_with_limit_and_cursor_without_changing_the_default() {
 async fn only_owners_and_admins_manage_api_keys() {
     let app = TestApp::spawn().await;
     let owner = app.sign_up("ada@example.com", "Acme").await;
-    let invite: Value = owner
-        .post("/api/dashboard/invites", json!({"role": "agent"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let response = app
-        .client
-        .post(app.url("/api/dashboard/invites/accept"))
-        .json(&json!({"token": invite["token"], "email": "sam@example.com", "password": "agent password"}))
-        .send()
-        .await
-        .unwrap();
-    let agent = app.staff_from(response).await;
+    let agent = owner.invite_new("agent", "sam@example.com").await;
     for response in [
         agent.get("/api/dashboard/api-keys").await,
         agent
@@ -676,20 +663,7 @@ async fn only_managers_create_projects_or_change_their_settings() {
         .json()
         .await
         .unwrap();
-    let invite: Value = owner
-        .post("/api/dashboard/invites", json!({"role": "agent"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let response = app
-        .client
-        .post(app.url("/api/dashboard/invites/accept"))
-        .json(&json!({"token": invite["token"], "email": "sam@example.com", "password": "agent password"}))
-        .send()
-        .await
-        .unwrap();
-    let agent = app.staff_from(response).await;
+    let agent = owner.invite_new("agent", "sam@example.com").await;
     assert_eq!(
         agent.get("/api/dashboard/projects").await.status(),
         StatusCode::OK
