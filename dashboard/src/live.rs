@@ -94,11 +94,16 @@ pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connecte
                         drop(l);
                         on_frame(frame);
                     }
-                    StaffServerFrame::Error { .. } => {
+                    // A 401 ends the session; any other refusal (e.g. following a conversation
+                    // that is gone) drops the follow and reconnects.
+                    StaffServerFrame::Error { ref error } if error.status_code == 401 => {
                         link.borrow_mut().sink = None;
                         on_connected(false);
                         on_frame(frame);
                         return;
+                    }
+                    StaffServerFrame::Error { .. } => {
+                        link.borrow_mut().follow = None;
                     }
                     other => on_frame(other),
                 }
