@@ -158,12 +158,45 @@ fn bind_app(
         )
         .with_context(|| format!("copying {folder}/static/{file}"))?;
     }
+    for entry in std::fs::read_dir(&out)? {
+        let path = entry?.path();
+        if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("wasm" | "js" | "css")
+        ) {
+            precompress(&path)?;
+        }
+    }
     let size = std::fs::metadata(&wasm)?.len();
     eprintln!(
         "xtask: {folder} built in {} (wasm {} KiB)",
         out.display(),
         size / 1024
     );
+    Ok(())
+}
+
+/// Writes `FILE.br` (brotli, quality 11) and `FILE.gz` (gzip, level 9) beside `file`: the
+/// server sends these as they are, smaller than on-the-fly compression can afford to be.
+fn precompress(file: &Path) -> Result<()> {
+    use std::io::Write;
+    let data = std::fs::read(file)?;
+    let with_suffix = |suffix: &str| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 24,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut data.as_slice(), &mut br, &params)?;
+    std::fs::write(with_suffix(".br"), br)?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&data)?;
+    std::fs::write(with_suffix(".gz"), gz.finish()?)?;
     Ok(())
 }
 

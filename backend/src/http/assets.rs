@@ -75,6 +75,12 @@ async fn widget_page(
     Ok(response)
 }
 
+/// Serves `FILE.br` / `FILE.gz` (written by `cargo xtask build-widget`) when the browser
+/// accepts them.
+fn precompressed(dir: ServeDir) -> ServeDir {
+    dir.precompressed_br().precompressed_gzip()
+}
+
 pub(super) fn router(state: &AppState) -> Router<AppState> {
     // Brotli or gzip, as the browser accepts: the wasm files shrink about threefold.
     assets(state).layer(tower_http::compression::CompressionLayer::new())
@@ -95,7 +101,7 @@ fn assets(state: &AppState) -> Router<AppState> {
     router
         .nest_service(
             "/widget/assets",
-            ServeDir::new(dir.join("widget")).fallback(not_found()),
+            precompressed(ServeDir::new(dir.join("widget"))).fallback(not_found()),
         )
         .route_service(
             "/dashboard",
@@ -103,7 +109,7 @@ fn assets(state: &AppState) -> Router<AppState> {
         )
         .nest_service(
             "/dashboard/assets",
-            ServeDir::new(dir.join("dashboard")).fallback(not_found()),
+            precompressed(ServeDir::new(dir.join("dashboard"))).fallback(not_found()),
         )
         // File names are not content-hashed yet, so browsers must revalidate (ETag / Last-Modified).
         .layer(SetResponseHeaderLayer::if_not_present(

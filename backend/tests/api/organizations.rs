@@ -116,4 +116,18 @@ async fn web_assets_are_served_compressed_when_the_browser_accepts_it() {
             "{path}: {packed_len} vs {plain_len}"
         );
     }
+    // The build's maximum-level brotli file is what is sent, not an on-the-fly one.
+    let dir = app.state.assets_dir.as_ref().unwrap();
+    let prebuilt = std::fs::metadata(dir.join("widget/parley_widget_bg.wasm.br"))
+        .unwrap()
+        .len();
+    let sent = app
+        .client
+        .get(app.url("/widget/assets/parley_widget_bg.wasm"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.headers()["content-type"], "application/wasm");
+    assert_eq!(sent.bytes().await.unwrap().len() as u64, prebuilt);
 }
