@@ -107,6 +107,16 @@ pub struct Config {
     #[arg(long, global = true, env = "PARLEY_STAFF_ABSOLUTE_SECS", default_value_t = 12 * 3600)]
     pub staff_absolute_secs: i64,
 
+    /// Interval of live-socket pings, in milliseconds (keeps proxies' idle timers alive and
+    /// re-checks sessions); raise proxies' idle timeouts above it.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_LIVE_PING_MS",
+        default_value_t = 25_000
+    )]
+    pub live_ping_ms: u64,
+
     /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
     #[arg(long, global = true, env = "PARLEY_DEMO")]
     pub demo: bool,
@@ -160,6 +170,7 @@ impl Config {
             jwt_secret: None,
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,
+            live_ping_ms: 25_000,
             demo: false,
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

@@ -17,8 +17,10 @@ use tokio::sync::broadcast::error::RecvError;
 pub(super) const READ_BUFFER_BYTES: usize = 4096;
 /// How long a new socket may take to send its `subscribe` frame.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pings keep proxies from closing idle sockets and reveal dead peers.
-pub(super) const PING_EVERY: Duration = Duration::from_secs(25);
+/// Pings keep proxies from closing idle sockets, reveal dead peers, and re-check sessions.
+pub(super) fn ping_every(state: &AppState) -> Duration {
+    Duration::from_millis(state.config.live_ping_ms.max(100))
+}
 /// Messages read from the store per backfill query.
 const BACKFILL_BATCH: u32 = 100;
 
@@ -160,7 +162,7 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
     let mut last = after_seq;
     backfill(state, socket, conversation_id, &mut last, widget_frame).await?;
 
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(ping_every(state));
     ping.reset();
     loop {
         tokio::select! {
@@ -189,6 +191,12 @@ async fn subscribe_and_follow(state: &AppState, socket: &mut WebSocket) -> Resul
                 Some(Ok(_)) => {}
             },
             _ = ping.tick() => {
+                // An expired session ends the subscription (HTTP activity may have extended
+                // it meanwhile, so the store is asked, not the copy held here).
+                let fresh = state.store.contact_session_by_token_hash(&session.token_hash).await.map_err(Error::from)?;
+                if fresh.is_none_or(|s| s.expires_at <= state.clock.now()) {
+                    return Err(Outcome::Refused(Error::SessionExpired));
+                }
                 socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| Gone)?;
             }
         }

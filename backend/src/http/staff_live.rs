@@ -3,7 +3,7 @@
 //! same-origin, so the browser sends it; SameSite=Strict keeps other sites out).
 
 use super::dashboard::Staff;
-use super::live::{Gone, Outcome, PING_EVERY, READ_BUFFER_BYTES, backfill, send};
+use super::live::{Gone, Outcome, READ_BUFFER_BYTES, backfill, ping_every, send};
 use crate::accounts::{self, Operator};
 use crate::app::AppState;
 use crate::error::Error;
@@ -64,7 +64,7 @@ async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Resul
     let mut inbox = state.hub.subscribe(Topic::Organization(op.organization_id));
     send(socket, &StaffServerFrame::Ready).await?;
     let mut followed: Option<Followed> = None;
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(ping_every(state));
     ping.reset();
     loop {
         tokio::select! {

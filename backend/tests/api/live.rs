@@ -249,3 +249,17 @@ async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
     assert_eq!(messages, vec![(1, "unannounced".to_owned())]);
     live.assert_quiet().await;
 }
+
+#[tokio::test]
+async fn an_open_socket_ends_with_session_expired_once_the_session_expires() {
+    let app = TestApp::spawn_with(|c| c.live_ping_ms = 200).await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    app.clock.advance_secs(24 * 3600 + 1);
+    match live.next().await {
+        ServerFrame::Error { error } => assert_eq!(error.code, Some(ErrorCode::SessionExpired)),
+        other => panic!("expected the session to end, got {other:?}"),
+    }
+}
