@@ -647,18 +647,10 @@ async fn agents_cannot_manage_members_invites_or_settings() {
             .await,
         agent.get("/api/dashboard/invites").await,
         agent
-            .request(
-                Method::DELETE,
-                &format!("/api/dashboard/invites/{}", pending.invite.id),
-                None,
-            )
+            .delete(&format!("/api/dashboard/invites/{}", pending.invite.id))
             .await,
         agent
-            .request(
-                Method::DELETE,
-                &format!("/api/dashboard/members/{}", owner.me.user.id),
-                None,
-            )
+            .delete(&format!("/api/dashboard/members/{}", owner.me.user.id))
             .await,
     ] {
         assert_error(response, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
@@ -692,29 +684,17 @@ async fn members_can_be_removed_but_not_the_last_owner() {
     )
     .await;
     let remove_owner = admin
-        .request(
-            Method::DELETE,
-            &format!("/api/dashboard/members/{}", owner.me.user.id),
-            None,
-        )
+        .delete(&format!("/api/dashboard/members/{}", owner.me.user.id))
         .await;
     assert_error(remove_owner, StatusCode::FORBIDDEN, ErrorCode::Forbidden).await;
     // The last owner cannot leave.
     let leave = owner
-        .request(
-            Method::DELETE,
-            &format!("/api/dashboard/members/{}", owner.me.user.id),
-            None,
-        )
+        .delete(&format!("/api/dashboard/members/{}", owner.me.user.id))
         .await;
     assert_error(leave, StatusCode::CONFLICT, ErrorCode::LastOwner).await;
     // An owner removes the admin, whose session stops working at once.
     let removed = owner
-        .request(
-            Method::DELETE,
-            &format!("/api/dashboard/members/{}", admin.me.user.id),
-            None,
-        )
+        .delete(&format!("/api/dashboard/members/{}", admin.me.user.id))
         .await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     assert_error(
@@ -724,11 +704,7 @@ async fn members_can_be_removed_but_not_the_last_owner() {
     )
     .await;
     let again = owner
-        .request(
-            Method::DELETE,
-            &format!("/api/dashboard/members/{}", admin.me.user.id),
-            None,
-        )
+        .delete(&format!("/api/dashboard/members/{}", admin.me.user.id))
         .await;
     assert_error(again, StatusCode::NOT_FOUND, ErrorCode::MemberNotFound).await;
 }

@@ -382,6 +382,10 @@ impl Staff<'_> {
         self.request(reqwest::Method::GET, path, None).await
     }
 
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(reqwest::Method::DELETE, path, None).await
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Response {
         self.request(reqwest::Method::POST, path, Some(body)).await
     }

@@ -285,11 +285,7 @@ async fn missing_unknown_and_revoked_keys_get_the_seeds_401() {
         "a key is shown only once"
     );
     let revoke = staff
-        .request(
-            Method::DELETE,
-            &format!("/api/dashboard/api-keys/{}", listed[0].id),
-            None,
-        )
+        .delete(&format!("/api/dashboard/api-keys/{}", listed[0].id))
         .await;
     assert_eq!(revoke.status(), StatusCode::NO_CONTENT);
     for k in [
