@@ -56,6 +56,7 @@ pub async fn send_as_contact(
         author_id: None,
         content: req.content,
         created_at: state.clock.now(),
+        sibling_of: None,
     };
     if conversation.status == ConversationStatus::Resolved {
         // A retry of a message accepted before the conversation was resolved still succeeds.
@@ -92,6 +93,7 @@ pub async fn send_as_staff(
         author_id: None,
         content: req.content,
         created_at: state.clock.now(),
+        sibling_of: None,
     };
     store_staff_message(state, owned.conversation.organization_id, new).await
 }
@@ -193,4 +195,46 @@ pub async fn rate(
         .await?;
     message.rating = Some(rating);
     Ok(message)
+}
+
+/// The contact edits one of their messages: the new text becomes a sibling of `original` in
+/// the message tree (seed 003's branches), and the conversation continues from it. `req.id`
+/// makes retries idempotent as for sends. Errors: `ConversationNotFound`, `MessageNotFound`,
+/// `Validation` (not one of the contact's messages), `MessageEmpty`, `MessageTooLong`,
+/// `ConversationResolved`, `MessageIdConflict`.
+pub async fn edit_as_contact(
+    state: &AppState,
+    session: &ContactSession,
+    conversation_id: ConversationId,
+    original: MessageId,
+    req: SendMessage,
+) -> Result<(Message, bool)> {
+    let conversation = get_own(state, session, conversation_id).await?;
+    match state.store.message(original).await? {
+        Some(m) if m.conversation_id == conversation_id && m.role == MessageRole::Contact => {}
+        Some(m) if m.conversation_id == conversation_id => {
+            return Err(Error::Validation(
+                "only your own messages can be edited".into(),
+            ));
+        }
+        _ => return Err(Error::MessageNotFound),
+    }
+    check_content(state, &req.content)?;
+    let new = NewMessage {
+        id: req.id,
+        conversation_id,
+        role: MessageRole::Contact,
+        author_name: None,
+        author_id: None,
+        content: req.content,
+        created_at: state.clock.now(),
+        sibling_of: Some(original),
+    };
+    if conversation.status == ConversationStatus::Resolved {
+        return match state.store.message(new.id).await? {
+            Some(existing) if same_message(&existing, &new) => Ok((existing, false)),
+            _ => Err(Error::ConversationResolved),
+        };
+    }
+    insert(state, session.organization_id, new).await
 }

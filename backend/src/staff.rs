@@ -119,6 +119,7 @@ pub async fn reply(
         author_id: Some(op.user.id),
         content: req.content,
         created_at: state.clock.now(),
+        sibling_of: None,
     };
     messages::store_staff_message(state, op.organization_id, new).await
 }

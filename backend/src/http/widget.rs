@@ -48,6 +48,10 @@ pub(super) fn router() -> Router<AppState> {
             "/conversations/{conversation_id}/messages/{message_id}/rating",
             axum::routing::put(rate_message),
         )
+        .route(
+            "/conversations/{conversation_id}/messages/{message_id}/edits",
+            axum::routing::post(edit_message),
+        )
         .route("/live", get(live::upgrade))
 }
 
@@ -150,4 +154,28 @@ async fn rate_message(
     messages::rate(&state, &session, conversation, message, rating)
         .await
         .map(Json)
+}
+
+/// `POST /conversations/{id}/messages/{messageId}/edits` with a [`SendMessage`]: the edited
+/// text as a sibling branch; `201` when created, `200` for a retried edit.
+async fn edit_message(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    axum::extract::Path((conversation, original)): axum::extract::Path<(String, String)>,
+    Json(req): Json<SendMessage>,
+) -> Result<(StatusCode, Json<Message>)> {
+    let conversation = conversation
+        .parse()
+        .map_err(|_| Error::ConversationNotFound)?;
+    let original = original.parse().map_err(|_| Error::MessageNotFound)?;
+    let (message, created) =
+        messages::edit_as_contact(&state, &session, conversation, original, req).await?;
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(message),
+    ))
 }

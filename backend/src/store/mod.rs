@@ -181,6 +181,9 @@ pub struct NewMessage {
     pub content: String,
     /// Acceptance instant; also the conversation's new `updated_at`.
     pub created_at: Timestamp,
+    /// For an edit: the message this one replaces as a sibling (same parent, next sibling
+    /// index). Otherwise (`None`) it follows the conversation's latest message.
+    pub sibling_of: Option<MessageId>,
 }
 
 /// A staff account row.

@@ -544,26 +544,62 @@ macro_rules! impl_sql_store {
                     parse_id(&bumped.try_get::<String, _>("organization_id")?)?;
                 // The new message continues the chain after the previous one (read after the
                 // row lock above, so concurrent sends chain in seq order).
-                let previous = sqlx::query(
-                    "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
-                )
-                .bind(m.conversation_id.to_string())
-                .bind(seq - 1)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (previous_id, depth, root_id) = match &previous {
-                    Some(p) => {
-                        let id: String = p.try_get("id")?;
-                        let root: Option<String> = p.try_get("root_message_id")?;
-                        (Some(id.clone()), p.try_get::<i64, _>("depth")? + 1, Some(root.unwrap_or(id)))
+                let (previous_id, depth, root_id, sibling_index) = match m.sibling_of {
+                    // An edit takes the original's place in the tree, as its next sibling.
+                    Some(original) => {
+                        let o = sqlx::query(
+                            "SELECT previous_message_id, depth, root_message_id FROM messages \
+                             WHERE id = $1 AND conversation_id = $2",
+                        )
+                        .bind(original.to_string())
+                        .bind(m.conversation_id.to_string())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let parent: Option<String> = o.try_get("previous_message_id")?;
+                        let last_sibling: i64 = match &parent {
+                            Some(p) => sqlx::query_scalar(
+                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                                 WHERE conversation_id = $1 AND previous_message_id = $2",
+                            )
+                            .bind(m.conversation_id.to_string())
+                            .bind(p)
+                            .fetch_one(&mut *tx)
+                            .await?,
+                            None => sqlx::query_scalar(
+                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                                 WHERE conversation_id = $1 AND previous_message_id IS NULL",
+                            )
+                            .bind(m.conversation_id.to_string())
+                            .fetch_one(&mut *tx)
+                            .await?,
+                        };
+                        (parent, o.try_get::<i64, _>("depth")?, o.try_get("root_message_id")?, last_sibling + 1)
                     }
-                    None => (None, 0, None),
+                    // Otherwise the new message continues the chain after the previous one (read
+                    // after the row lock above, so concurrent sends chain in seq order).
+                    None => {
+                        let previous = sqlx::query(
+                            "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
+                        )
+                        .bind(m.conversation_id.to_string())
+                        .bind(seq - 1)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                        match &previous {
+                            Some(p) => {
+                                let id: String = p.try_get("id")?;
+                                let root: Option<String> = p.try_get("root_message_id")?;
+                                (Some(id.clone()), p.try_get::<i64, _>("depth")? + 1, Some(root.unwrap_or(id)), 0)
+                            }
+                            None => (None, 0, None, 0),
+                        }
+                    }
                 };
                 let inserted = sqlx::query(
                     "INSERT INTO messages \
                      (id, conversation_id, seq, role, author_name, author_id, content, created_at, \
                       previous_message_id, depth, root_message_id, sibling_index) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(m.id.to_string())
                 .bind(m.conversation_id.to_string())
@@ -576,6 +612,7 @@ macro_rules! impl_sql_store {
                 .bind(previous_id)
                 .bind(depth)
                 .bind(root_id)
+                .bind(sibling_index)
                 .execute(&mut *tx)
                 .await;
                 match inserted {

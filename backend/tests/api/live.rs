@@ -225,6 +225,7 @@ async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
         author_id: None,
         content: "unannounced".into(),
         created_at: now,
+        sibling_of: None,
     };
     store.insert_message(&message).await.unwrap();
 

@@ -688,3 +688,139 @@ async fn only_managers_create_projects_or_change_their_settings() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn editing_a_message_creates_a_sibling_branch_that_the_conversation_continues_from() {
+    let app = TestApp::spawn().await;
+    let staff = app.sign_up("ada@example.com", "Acme").await;
+    let visitor = app.visitor(staff.org(), "Bob").await;
+    let chat = visitor.start_conversation().await.id;
+    let reply = |text: &'static str| {
+        let (staff, path) = (
+            &staff,
+            format!("/api/dashboard/conversations/{chat}/messages"),
+        );
+        async move { staff.post(&path, json!({"content": text})).await }
+    };
+    let q1 = visitor.say(chat, "Q1").await;
+    reply("A1").await;
+    let q2 = visitor.say(chat, "Q2").await;
+    let edit = |original: parley_shared::MessageId, id: parley_shared::MessageId, text: &str| {
+        let path = format!("/api/widget/conversations/{chat}/messages/{original}/edits");
+        let (visitor, body) = (&visitor, json!({"id": id, "content": text}));
+        async move { visitor.post_json(&path, &body).await }
+    };
+    let edit_id = parley_shared::MessageId::new_random();
+    let edited = edit(q2.id, edit_id, "Q2 (edited)").await;
+    assert_eq!(edited.status(), StatusCode::CREATED);
+    assert_eq!(
+        edit(q2.id, edit_id, "Q2 (edited)").await.status(),
+        StatusCode::OK,
+        "a retried edit is one edit"
+    );
+    reply("A2").await;
+
+    let key = key(&staff).await;
+    let messages: Vec<Value> = get(&app, &format!("/chat/{chat}/messages"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 5);
+    let by_content = |c: &str| messages.iter().find(|m| m["content"] == c).unwrap().clone();
+    let (a1, old, new, a2) = (
+        by_content("A1"),
+        by_content("Q2"),
+        by_content("Q2 (edited)"),
+        by_content("A2"),
+    );
+    assert_eq!(
+        (
+            old["previousMessageId"].clone(),
+            new["previousMessageId"].clone()
+        ),
+        (a1["id"].clone(), a1["id"].clone())
+    );
+    assert_eq!(
+        (old["siblingIndex"].clone(), new["siblingIndex"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(
+        (old["depth"].clone(), new["depth"].clone()),
+        (json!(2), json!(2))
+    );
+    for m in [&old, &new] {
+        assert_eq!(m["message"]["metadata"]["maxSiblingIndex"], 1);
+        assert_eq!(m["rootMessageId"], json!(q1.id));
+    }
+    assert_eq!(
+        a2["previousMessageId"], new["id"],
+        "the conversation continues from the edit"
+    );
+    assert_eq!(a2["depth"], 3);
+
+    // The seed's buildTree: Q1 → A1 → [Q2, Q2 (edited) → A2].
+    let tree = build_tree(&messages, &json!(q1.id));
+    let a1_node = &tree["children"][0];
+    let branches: Vec<&str> = a1_node["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(branches, vec!["Q2", "Q2 (edited)"]);
+    assert_eq!(a1_node["children"][1]["children"][0]["content"], "A2");
+    assert!(
+        a1_node["children"][0]["children"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // Editing the first message makes a second root.
+    edit(q1.id, parley_shared::MessageId::new_random(), "Q1 (edited)").await;
+    let messages: Vec<Value> = get(&app, &format!("/chat/{chat}/messages"), Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let roots: Vec<u64> = messages
+        .iter()
+        .filter(|m| m["previousMessageId"].is_null())
+        .map(|m| m["siblingIndex"].as_u64().unwrap())
+        .collect();
+    assert_eq!(roots, vec![0, 1]);
+
+    // Refusals: an operator's message (422), an unknown one (404), another contact (404).
+    let a1_id: parley_shared::MessageId = serde_json::from_value(a1["id"].clone()).unwrap();
+    assert_error(
+        edit(a1_id, parley_shared::MessageId::new_random(), "x").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_error(
+        edit(
+            parley_shared::MessageId::new_random(),
+            parley_shared::MessageId::new_random(),
+            "x",
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+    )
+    .await;
+    let stranger = app.visitor(staff.org(), "Eve").await;
+    let foreign = stranger
+        .post_json(
+            &format!("/api/widget/conversations/{chat}/messages/{}/edits", q2.id),
+            &json!({"id": parley_shared::MessageId::new_random(), "content": "x"}),
+        )
+        .await;
+    assert_error(
+        foreign,
+        StatusCode::NOT_FOUND,
+        ErrorCode::ConversationNotFound,
+    )
+    .await;
+}
