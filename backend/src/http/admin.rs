@@ -1,14 +1,13 @@
 //! The interim admin API (`/api/admin`), bearer-token protected, used by `parley reply` and
 //! tests until the staff dashboard exists.
 
-use super::extract::{Admin, ConversationPath, Json};
+use super::extract::{Admin, ConversationPath, Json, Stored};
 use crate::app::AppState;
 use crate::conversations;
 use crate::error::Result;
 use crate::messages;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use parley_shared::api::{Conversation, Message, StaffReply, UpdateConversation};
 
@@ -26,14 +25,9 @@ async fn reply(
     _: Admin,
     ConversationPath(id): ConversationPath,
     Json(req): Json<StaffReply>,
-) -> Result<(StatusCode, Json<Message>)> {
+) -> Result<Stored<Message>> {
     let (message, created) = messages::send_as_staff(&state, id, req).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(message)))
+    Ok(Stored(message, created))
 }
 
 async fn update_conversation(

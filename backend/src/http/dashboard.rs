@@ -1,7 +1,7 @@
 //! The staff dashboard's API (`/api/dashboard`). Authentication is the session cookie;
 //! every route below `Staff` is scoped to the session's current organization.
 
-use super::extract::{ConversationPath, Json, PathParam, Query};
+use super::extract::{ConversationPath, Json, PageQuery, PathParam, Query, Stored};
 use super::staff_live;
 use crate::accounts::{self, COOKIE, Operator, StaffClaims};
 use crate::app::AppState;
@@ -231,12 +231,6 @@ async fn conversation(
     staff::detail(&state, &op, id).await.map(Json)
 }
 
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<u32>,
-}
-
 async fn messages(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -253,16 +247,9 @@ async fn reply(
     Staff(op): Staff,
     ConversationPath(id): ConversationPath,
     Json(req): Json<OperatorReply>,
-) -> Result<(StatusCode, Json<Message>)> {
+) -> Result<Stored<Message>> {
     let (message, created) = staff::reply(&state, &op, id, req).await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(message),
-    ))
+    Ok(Stored(message, created))
 }
 
 async fn update_conversation(

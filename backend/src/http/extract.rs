@@ -121,3 +121,27 @@ impl FromRequestParts<AppState> for Admin {
         }
     }
 }
+
+/// `?cursor=…&limit=…` of list endpoints (cursor: a previous page's `nextCursor`).
+#[derive(Debug, serde::Deserialize)]
+pub struct PageQuery {
+    /// Where the previous page ended.
+    pub cursor: Option<String>,
+    /// Page size (clamped to 1–100 by the domain).
+    pub limit: Option<u32>,
+}
+
+/// A stored message answered `201 Created`, or `200 OK` when the request was a retry of one
+/// already stored (idempotent sends, edits and replies).
+pub struct Stored<T>(pub T, pub bool);
+
+impl<T: Serialize> IntoResponse for Stored<T> {
+    fn into_response(self) -> Response {
+        let status = if self.1 {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        (status, axum::Json(self.0)).into_response()
+    }
+}

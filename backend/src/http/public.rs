@@ -1,7 +1,7 @@
 //! The public REST API of seed 003: `GET /chat/list` and `GET /chat/{chatId}/messages`,
 //! authenticated by the `x-api-key` header. Bodies and errors match the seed exactly.
 
-use super::extract::{Json, PathParam, Query};
+use super::extract::{Json, PageQuery, PathParam, Query};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::public_api;
@@ -12,7 +12,6 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::get;
 use parley_shared::OrganizationId;
 use parley_shared::public::ChatMessage;
-use serde::Deserialize;
 
 /// Response header carrying the next page's cursor when `limit` is given.
 pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
@@ -39,17 +38,10 @@ impl FromRequestParts<AppState> for ApiKeyOrg {
     }
 }
 
-/// Optional paging; without `limit` the whole list is returned, as the seed specifies.
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
 async fn list(
     State(state): State<AppState>,
     ApiKeyOrg(org): ApiKeyOrg,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let (chats, next) = public_api::list_chats(&state, org, q.cursor.as_deref(), q.limit).await?;
     let headers = next.map(|cursor| (NEXT_CURSOR_HEADER, cursor));

@@ -1,6 +1,6 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call.
 
-use super::extract::{Contact, ConversationPath, Json, PathParam, Query};
+use super::extract::{Contact, ConversationPath, Json, PageQuery, PathParam, Query, Stored};
 use super::live;
 use crate::app::AppState;
 use crate::error::{Error, Result};
@@ -15,13 +15,6 @@ use parley_shared::api::{
     Rating, SendMessage, WidgetConfig,
 };
 use serde::Deserialize;
-
-/// `?cursor=…&limit=…` of list endpoints.
-#[derive(Debug, Deserialize)]
-struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<u32>,
-}
 
 pub(super) fn router() -> Router<AppState> {
     // The embed script reads the public configuration from the customer's page.
@@ -130,14 +123,9 @@ async fn send_message(
     Contact(session): Contact,
     ConversationPath(id): ConversationPath,
     Json(req): Json<SendMessage>,
-) -> Result<(StatusCode, Json<Message>)> {
+) -> Result<Stored<Message>> {
     let (message, created) = messages::send_as_contact(&state, &session, id, req).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(message)))
+    Ok(Stored(message, created))
 }
 
 /// `PUT /conversations/{id}/messages/{messageId}/rating` with a [`Rating`]: the updated message.
@@ -163,19 +151,12 @@ async fn edit_message(
     Contact(session): Contact,
     axum::extract::Path((conversation, original)): axum::extract::Path<(String, String)>,
     Json(req): Json<SendMessage>,
-) -> Result<(StatusCode, Json<Message>)> {
+) -> Result<Stored<Message>> {
     let conversation = conversation
         .parse()
         .map_err(|_| Error::ConversationNotFound)?;
     let original = original.parse().map_err(|_| Error::MessageNotFound)?;
     let (message, created) =
         messages::edit_as_contact(&state, &session, conversation, original, req).await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(message),
-    ))
+    Ok(Stored(message, created))
 }
