@@ -61,9 +61,26 @@ pub fn secret(config: &Config, configured: Option<&String>, file: &str) -> anyho
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
+    // Instances starting together on one data folder must agree on one secret: write it
+    // whole to a private temporary file, then publish it with an atomic, create-only link.
+    // Whoever loses the race reads the winner's.
     let token = sessions::new_token();
-    write_private(&path, &token).with_context(|| format!("writing {}", path.display()))?;
-    Ok(token)
+    let tmp = config
+        .data_dir
+        .join(format!(".{file}.{}", &sessions::new_token()[..12]));
+    write_private(&tmp, &token).with_context(|| format!("writing {}", tmp.display()))?;
+    let published = std::fs::hard_link(&tmp, &path);
+    let _ = std::fs::remove_file(&tmp);
+    match published {
+        Ok(()) => Ok(token),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .trim()
+                .to_owned())
+        }
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
+    }
 }
 
 #[cfg(unix)]
@@ -224,5 +241,31 @@ impl Application {
             task.await??;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_racing_on_one_data_folder_all_get_the_same_generated_secret() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::for_data_dir(dir.path().to_path_buf());
+        let secrets: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..16)
+                .map(|_| scope.spawn(|| secret(&config, None, "jwt-secret").expect("secret")))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        assert!(
+            secrets.iter().all(|s| s == &secrets[0] && s.len() == 43),
+            "{secrets:?}"
+        );
+        let files = std::fs::read_dir(dir.path()).expect("dir").count();
+        assert_eq!(files, 1, "no temporary files left behind");
     }
 }
