@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// `GET /api/widget/organizations/{organizationId}`: what the widget and the embed script
 /// need to show themselves (the organization's widget settings, public parts only).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetConfig {
     /// The organization the widget belongs to.
@@ -32,6 +33,7 @@ pub struct WidgetConfig {
 /// `metadata`). Every field is optional; strings longer than
 /// [`crate::limits::MAX_METADATA_CHARS`] are cut by the server.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ContactMetadata {
     /// `navigator.userAgent`.
@@ -63,6 +65,7 @@ pub struct ContactMetadata {
 /// `POST /api/widget/contact-sessions`: identify a visitor of an organization.
 /// Errors: 404 `organization_not_found`; 422 `validation_failed` (name or email).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateContactSession {
     /// The organization whose widget the visitor is using.
@@ -78,6 +81,7 @@ pub struct CreateContactSession {
 
 /// A contact session as its holder sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactSession {
     /// The session's ID (not a credential).
@@ -95,6 +99,7 @@ pub struct ContactSession {
 
 /// `201` answer to [`CreateContactSession`]: the session and its bearer credential.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactSessionCreated {
     /// The session.
@@ -107,6 +112,7 @@ pub struct ContactSessionCreated {
 
 /// A conversation's state (seed 001).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationStatus {
     /// Open; the default for a new conversation.
@@ -140,6 +146,7 @@ impl ConversationStatus {
 
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageRole {
     /// The visitor.
@@ -177,6 +184,7 @@ impl MessageRole {
 
 /// One message of a conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// The message ID (chosen by the sender's client for contact messages).
@@ -196,11 +204,20 @@ pub struct Message {
     /// The contact's rating of this answer, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// The message this one follows in the message tree (seed 003's `previousMessageId`);
+    /// `None` for a first message.
+    #[serde(default)]
+    pub previous_message_id: Option<MessageId>,
+    /// Position among the messages that follow the same parent: 0 for the original, 1, 2…
+    /// for each edit or regenerated answer (seed 003's `siblingIndex`).
+    #[serde(default)]
+    pub sibling_index: u32,
 }
 
 /// A contact's rating of an operator or assistant message (seed 003's `accuracy` and
 /// `feedback`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Rating {
     /// Thumbs up, down, or no verdict.
@@ -212,6 +229,7 @@ pub struct Rating {
 
 /// A conversation as its contact sees it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     /// The conversation ID.
@@ -238,6 +256,7 @@ pub struct Conversation {
 /// sent (a retry). Errors: 422 `message_empty`, 413 `message_too_long`, 409
 /// `conversation_resolved`, 409 `message_id_conflict`, 404 `conversation_not_found`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SendMessage {
     /// A fresh UUID chosen by the client; resending the same ID never makes a second message.
@@ -248,6 +267,7 @@ pub struct SendMessage {
 
 /// `POST /api/admin/conversations/{id}/messages`: a staff reply (interim admin API).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StaffReply {
     /// Optional client-chosen ID for idempotent retries; the server picks one when absent.
@@ -262,6 +282,7 @@ pub struct StaffReply {
 
 /// `PATCH /api/admin/conversations/{id}`: change a conversation's status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateConversation {
     /// The new status.
@@ -271,6 +292,7 @@ pub struct UpdateConversation {
 /// One page of a list. `nextCursor` is opaque; pass it back as `cursor` for the next page;
 /// `null` means this is the last page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Page<T> {
     /// The items of this page.

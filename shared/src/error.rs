@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Stable, machine-readable error codes (`snake_case` on the wire). Clients match on these,
 /// never on `message`, which is for people and may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 400: the request is malformed (bad query string, unreadable body).
@@ -59,6 +60,7 @@ pub enum ErrorCode {
 
 /// The JSON body of every error response: `{"statusCode": 404, "code": "...", "message": "..."}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// The HTTP status code, repeated in the body for clients that only see the body.

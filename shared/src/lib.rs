@@ -11,6 +11,7 @@ pub mod live;
 pub mod public;
 pub mod staff;
 pub mod timestamp;
+pub mod tree;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{

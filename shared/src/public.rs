@@ -10,6 +10,7 @@ pub const DEFAULT_CHAT_TITLE: &str = "Nouvelle discussion";
 
 /// `organization` of a [`Chat`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatOrganization {
     /// Organization ID.
@@ -26,6 +27,7 @@ pub struct ChatOrganization {
 
 /// One element of `GET /chat/list` (a conversation).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Chat {
     /// The conversation ID (UUID).
@@ -52,6 +54,7 @@ pub struct Chat {
 
 /// Who wrote a [`ChatMessage`] (seed 003's enum).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ChatRole {
     /// The contact.
@@ -66,6 +69,7 @@ pub enum ChatRole {
 
 /// A visitor's rating of a message (seed 003's enum).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Accuracy {
     /// Thumbs up.
@@ -99,6 +103,7 @@ impl Accuracy {
 
 /// A part of a message (text only, for now).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UiPart {
     /// Always `text`.
     #[serde(rename = "type")]
@@ -109,6 +114,7 @@ pub struct UiPart {
 
 /// `message.metadata` of the Vercel AI SDK form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UiMessageMetadata {
     /// Same as `messageId` (the seed's field name for the stored record's ID).
@@ -129,6 +135,7 @@ pub struct UiMessageMetadata {
 
 /// The Vercel AI SDK `UIMessage` form of a message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UiMessage {
     /// The message ID.
     pub id: MessageId,
@@ -142,6 +149,7 @@ pub struct UiMessage {
 
 /// One element of `GET /chat/:chatId/messages`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatMessage {
     /// Message ID.
@@ -178,6 +186,7 @@ pub struct ChatMessage {
 
 /// An API key as the dashboard lists it (the key itself is shown once, at creation).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     /// Key record ID.
@@ -194,6 +203,7 @@ pub struct ApiKey {
 
 /// `POST /api/dashboard/api-keys` (owners and admins).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateApiKey {
     /// A label (1–80 characters).
@@ -202,6 +212,7 @@ pub struct CreateApiKey {
 
 /// `201` answer to [`CreateApiKey`]: the key, shown this once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKeyCreated {
     /// The record.

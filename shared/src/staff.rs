@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A member's role in an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Full control, including other owners.
@@ -48,6 +49,7 @@ impl Role {
 /// `POST /api/dashboard/signup`: a new account owning a new organization. `201` + session
 /// cookie + [`Me`]. Errors: 422 `validation_failed`, 409 `email_taken`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignUp {
     /// Login email.
@@ -64,6 +66,7 @@ pub struct SignUp {
 /// `POST /api/dashboard/login`. `200` + session cookie + [`Me`]. Errors: 401
 /// `invalid_credentials`, 429 `rate_limited` (5 failures per 5 minutes per account and per IP).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogIn {
     /// Login email.
@@ -74,6 +77,7 @@ pub struct LogIn {
 
 /// A staff account as the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StaffUser {
     /// Account ID.
@@ -86,6 +90,7 @@ pub struct StaffUser {
 
 /// An organization, briefly.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrganizationSummary {
     /// Its ID.
@@ -96,6 +101,7 @@ pub struct OrganizationSummary {
 
 /// One of the caller's organizations and their role in it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Membership {
     /// The organization.
@@ -106,6 +112,7 @@ pub struct Membership {
 
 /// `GET /api/dashboard/me`: who is logged in, where.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Me {
     /// The account.
@@ -121,6 +128,7 @@ pub struct Me {
 /// `POST /api/dashboard/switch-organization`: scope the session to another of the caller's
 /// organizations (404 if not a member).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SwitchOrganization {
     /// Target organization.
@@ -129,6 +137,7 @@ pub struct SwitchOrganization {
 
 /// The contact of a conversation, briefly (inbox rows).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactSummary {
     /// Name given in the widget.
@@ -139,6 +148,7 @@ pub struct ContactSummary {
 
 /// One row of the inbox (`GET /api/dashboard/conversations?status=…`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InboxItem {
     /// The conversation, with its last message.
@@ -151,6 +161,7 @@ pub struct InboxItem {
 
 /// The contact panel of a conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactDetails {
     /// The contact session.
@@ -169,6 +180,7 @@ pub struct ContactDetails {
 
 /// `GET /api/dashboard/conversations/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationDetail {
     /// The conversation.
@@ -180,6 +192,7 @@ pub struct ConversationDetail {
 /// `POST /api/dashboard/conversations/{id}/messages`: an operator's reply, shown to the
 /// visitor with the operator's display name. Idempotent on `id` like contact messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OperatorReply {
     /// Client-chosen ID (a fresh UUID); the server picks one when absent.
@@ -191,6 +204,7 @@ pub struct OperatorReply {
 
 /// `POST /api/dashboard/conversations/{id}/read`: the caller has seen up to `seq`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MarkRead {
     /// Highest message `seq` seen.
@@ -200,6 +214,7 @@ pub struct MarkRead {
 /// `GET`/`PUT /api/dashboard/settings`: the organization's widget settings (PUT: owners
 /// and admins; 422 on invalid values).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WidgetSettings {
     /// Name in the widget header (default: the organization's name); ≤ 80 characters.
@@ -216,6 +231,7 @@ pub struct WidgetSettings {
 
 /// A member of the current organization (`GET /api/dashboard/members`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Member {
     /// The account.
@@ -228,6 +244,7 @@ pub struct Member {
 
 /// `POST /api/dashboard/invites` (owners and admins; only owners invite owners).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateInvite {
     /// Role the invitee gets.
@@ -236,6 +253,7 @@ pub struct CreateInvite {
 
 /// A pending invite.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Invite {
     /// Its ID (for revocation; not the secret).
@@ -250,6 +268,7 @@ pub struct Invite {
 
 /// `201` answer to [`CreateInvite`]: the link to hand over, shown once.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InviteCreated {
     /// The invite.
@@ -262,6 +281,7 @@ pub struct InviteCreated {
 
 /// `GET /api/dashboard/invites/lookup?token=…`: what an invite link offers (public).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct InviteInfo {
     /// The organization's name.
@@ -276,6 +296,7 @@ pub struct InviteInfo {
 /// joins. Otherwise `email` + `password` create an account (409 `email_taken` if it exists:
 /// log in first). `200` + session cookie + [`Me`]; 404 `invite_not_found` if used or expired.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AcceptInvite {
     /// The token from the link.
@@ -293,6 +314,7 @@ pub struct AcceptInvite {
 
 /// Inbox tab: one status, or all.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxFilter {
     /// Only `unresolved`.
@@ -321,6 +343,7 @@ impl InboxFilter {
 /// Frames a dashboard sends on `GET /api/dashboard/live` (authenticated by the session
 /// cookie on the upgrade request).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -339,6 +362,7 @@ pub enum StaffClientFrame {
 
 /// Frames the server sends to a dashboard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -369,6 +393,7 @@ pub enum StaffServerFrame {
 /// widget for it with `data-project-id`; it has its own widget settings
 /// (`/api/dashboard/projects/{id}/settings`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Project {
     /// Its ID.
@@ -383,6 +408,7 @@ pub struct Project {
 
 /// `POST /api/dashboard/projects` (owners and admins).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateProject {
     /// Its name.

@@ -166,6 +166,26 @@ pub async fn rate(
 }
 
 /// Sends a contact message; resending the same `req.id` is safe.
+/// `POST …/messages/{original}/edits`: the contact's edit of one of their messages, stored as
+/// a sibling branch of it (the conversation continues from the edit).
+pub async fn edit_message(
+    token: &str,
+    conversation: ConversationId,
+    original: parley_shared::MessageId,
+    req: &SendMessage,
+) -> Result<Message, ApiError> {
+    let url = format!("/api/widget/conversations/{conversation}/messages/{original}/edits");
+    match authed(Request::post(&url), token).json(req) {
+        Ok(r) => read(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// `POST …/messages`: sends a contact message (idempotent by its ID).
 pub async fn send_message(
     token: &str,
     conversation: ConversationId,

@@ -6,20 +6,19 @@ use crate::app::AppState;
 use crate::conversations;
 use crate::error::Result;
 use crate::messages;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{patch, post};
 use parley_shared::api::{Conversation, Message, StaffReply, UpdateConversation};
+use parley_shared::{ConversationId, ErrorBody};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/conversations/{conversation_id}",
-            patch(update_conversation),
-        )
-        .route("/conversations/{conversation_id}/messages", post(reply))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(update_conversation))
+        .routes(routes!(reply))
 }
 
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "admin", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = StaffReply, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retried reply (same ID)", body = Message), (status = 401, description = "Missing or wrong admin token (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("admin_token" = [])))]
 async fn reply(
     State(state): State<AppState>,
     _: Admin,
@@ -30,6 +29,7 @@ async fn reply(
     Ok(Stored(message, created))
 }
 
+#[utoipa::path(patch, path = "/conversations/{conversation_id}", tag = "admin", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = UpdateConversation, responses((status = 200, description = "The conversation with its new status", body = Conversation), (status = 401, description = "Missing or wrong admin token (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("admin_token" = [])))]
 async fn update_conversation(
     State(state): State<AppState>,
     _: Admin,

@@ -7,14 +7,12 @@ use crate::accounts::{self, COOKIE, Operator, StaffClaims};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::{members, settings, staff};
-use axum::Router;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use parley_shared::api::{Conversation, Message, Page, UpdateConversation};
 use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
 use parley_shared::staff::{
@@ -23,42 +21,37 @@ use parley_shared::staff::{
     WidgetSettings,
 };
 use parley_shared::staff::{CreateProject, Project};
-use parley_shared::{ApiKeyId, InviteId, OrganizationId, ProjectId, UserId};
+use parley_shared::{
+    ApiKeyId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
+};
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(super) fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/signup", post(sign_up))
-        .route("/login", post(log_in))
-        .route("/logout", post(log_out))
-        .route("/me", get(me))
-        .route("/switch-organization", post(switch_organization))
-        .route("/conversations", get(inbox))
-        .route(
-            "/conversations/{conversation_id}",
-            get(conversation).patch(update_conversation),
-        )
-        .route(
-            "/conversations/{conversation_id}/messages",
-            get(messages).post(reply),
-        )
-        .route("/conversations/{conversation_id}/read", post(mark_read))
-        .route("/settings", get(get_settings).put(put_settings))
-        .route("/members", get(list_members))
-        .route("/members/{user_id}", delete(remove_member))
-        .route("/invites", get(list_invites).post(create_invite))
-        .route("/invites/lookup", get(lookup_invite))
-        .route("/invites/accept", post(accept_invite))
-        .route("/invites/{invite_id}", delete(revoke_invite))
-        .route("/projects", get(list_projects).post(create_project))
-        .route(
-            "/projects/{project_id}/settings",
-            get(get_project_settings).put(put_project_settings),
-        )
-        .route("/api-keys", get(list_api_keys).post(create_api_key))
-        .route("/api-keys/{key_id}", delete(revoke_api_key))
-        .route("/live", get(staff_live::upgrade))
+pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_up))
+        .routes(routes!(log_in))
+        .routes(routes!(log_out))
+        .routes(routes!(me))
+        .routes(routes!(switch_organization))
+        .routes(routes!(inbox))
+        .routes(routes!(conversation, update_conversation))
+        .routes(routes!(messages, reply))
+        .routes(routes!(mark_read))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(list_members))
+        .routes(routes!(remove_member))
+        .routes(routes!(list_invites, create_invite))
+        .routes(routes!(lookup_invite))
+        .routes(routes!(accept_invite))
+        .routes(routes!(revoke_invite))
+        .routes(routes!(list_projects, create_project))
+        .routes(routes!(get_project_settings, put_project_settings))
+        .routes(routes!(list_api_keys, create_api_key))
+        .routes(routes!(revoke_api_key))
+        .routes(routes!(staff_live::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), session))
 }
 
@@ -158,11 +151,13 @@ fn now_secs(state: &AppState) -> i64 {
     state.clock.now().unix_millis() / 1000
 }
 
+#[utoipa::path(post, path = "/signup", tag = "dashboard", request_body = SignUp, responses((status = 201, description = "Account and organization created; sets the session cookie", body = Me), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 409, description = "Email already registered (`email_taken`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(()))]
 async fn sign_up(State(state): State<AppState>, Json(req): Json<SignUp>) -> Result<Response> {
     let (user, org) = accounts::sign_up(&state, req).await?;
     logged_in(&state, StatusCode::CREATED, user.id, org, now_secs(&state)).await
 }
 
+#[utoipa::path(post, path = "/login", tag = "dashboard", request_body = LogIn, responses((status = 200, description = "Logged in: the operator and organizations; sets the `parley_staff` session cookie", body = Me), (status = 401, description = "Wrong email or password (`invalid_credentials`)", body = ErrorBody), (status = 429, description = "Too many attempts; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(()))]
 async fn log_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -172,6 +167,7 @@ async fn log_in(
     logged_in(&state, StatusCode::OK, user.id, org, now_secs(&state)).await
 }
 
+#[utoipa::path(post, path = "/logout", tag = "dashboard", responses((status = 204, description = "Session cookie cleared")), security(()))]
 async fn log_out() -> impl IntoResponse {
     (
         StatusCode::NO_CONTENT,
@@ -179,11 +175,13 @@ async fn log_out() -> impl IntoResponse {
     )
 }
 
+#[utoipa::path(get, path = "/me", tag = "dashboard", responses((status = 200, description = "The operator, current organization and memberships", body = Me), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn me(State(state): State<AppState>, Staff(op): Staff) -> Result<Json<Me>> {
     accounts::me(&state, &op).await.map(Json)
 }
 
 /// 404 `not_found` for an organization the caller does not belong to.
+#[utoipa::path(post, path = "/switch-organization", tag = "dashboard", request_body = SwitchOrganization, responses((status = 200, description = "Logged in: the operator and organizations; sets the `parley_staff` session cookie", body = Me), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Not a member of that organization", body = ErrorBody)), security(("staff_session" = [])))]
 async fn switch_organization(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -205,7 +203,8 @@ async fn switch_organization(
 }
 
 /// `?status=unresolved|escalated|resolved|all&cursor=…&limit=…`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct InboxQuery {
     #[serde(default)]
     status: InboxFilter,
@@ -213,6 +212,7 @@ struct InboxQuery {
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/conversations", tag = "dashboard", params(InboxQuery), responses((status = 200, description = "Inbox rows, latest activity first", body = Page<InboxItem>), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn inbox(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -223,6 +223,7 @@ async fn inbox(
         .map(Json)
 }
 
+#[utoipa::path(get, path = "/conversations/{conversation_id}", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), responses((status = 200, description = "The conversation with its contact", body = ConversationDetail), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn conversation(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -231,6 +232,7 @@ async fn conversation(
     staff::detail(&state, &op, id).await.map(Json)
 }
 
+#[utoipa::path(get, path = "/conversations/{conversation_id}/messages", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation"), PageQuery), responses((status = 200, description = "Messages in `seq` order", body = Page<Message>), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn messages(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -242,6 +244,7 @@ async fn messages(
         .map(Json)
 }
 
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = OperatorReply, responses((status = 201, description = "Stored under the operator's name", body = Message), (status = 200, description = "A retried reply (same ID)", body = Message), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 409, description = "ID conflict", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn reply(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -252,6 +255,7 @@ async fn reply(
     Ok(Stored(message, created))
 }
 
+#[utoipa::path(patch, path = "/conversations/{conversation_id}", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = UpdateConversation, responses((status = 200, description = "The conversation with its new status", body = Conversation), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn update_conversation(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -263,6 +267,7 @@ async fn update_conversation(
         .map(Json)
 }
 
+#[utoipa::path(post, path = "/conversations/{conversation_id}/read", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = MarkRead, responses((status = 204, description = "Read up to `seq` for this operator"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn mark_read(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -273,6 +278,7 @@ async fn mark_read(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/settings", tag = "dashboard", responses((status = 200, description = "The organization's widget settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn get_settings(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -280,6 +286,7 @@ async fn get_settings(
     settings::get(&state, op.organization_id).await.map(Json)
 }
 
+#[utoipa::path(put, path = "/settings", tag = "dashboard", request_body = WidgetSettings, responses((status = 200, description = "Saved settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn put_settings(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -291,6 +298,7 @@ async fn put_settings(
         .map(Json)
 }
 
+#[utoipa::path(get, path = "/members", tag = "dashboard", responses((status = 200, description = "Members of the organization", body = Vec<Member>), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn list_members(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -298,6 +306,7 @@ async fn list_members(
     members::list(&state, &op).await.map(Json)
 }
 
+#[utoipa::path(delete, path = "/members/{user_id}", tag = "dashboard", params(("user_id" = UserId, Path, description = "The member")), responses((status = 204, description = "Removed"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 404, description = "No such member (`member_not_found`)", body = ErrorBody), (status = 409, description = "The last owner cannot be removed (`last_owner`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn remove_member(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -308,6 +317,7 @@ async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/invites", tag = "dashboard", responses((status = 200, description = "Pending invites", body = Vec<Invite>), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn list_invites(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -315,6 +325,7 @@ async fn list_invites(
     members::list_invites(&state, &op).await.map(Json)
 }
 
+#[utoipa::path(post, path = "/invites", tag = "dashboard", request_body = CreateInvite, responses((status = 201, description = "The invite and its single-use link (shown once)", body = InviteCreated), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn create_invite(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -324,6 +335,7 @@ async fn create_invite(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(delete, path = "/invites/{invite_id}", tag = "dashboard", params(("invite_id" = InviteId, Path, description = "The invite")), responses((status = 204, description = "Revoked"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 404, description = "No such invite (`invite_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn revoke_invite(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -334,11 +346,13 @@ async fn revoke_invite(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TokenQuery {
     token: String,
 }
 
+#[utoipa::path(get, path = "/invites/lookup", tag = "dashboard", params(TokenQuery), responses((status = 200, description = "What the invite grants", body = InviteInfo), (status = 404, description = "Unknown, used or expired invite (`invite_not_found`)", body = ErrorBody)), security(()))]
 async fn lookup_invite(
     State(state): State<AppState>,
     Query(q): Query<TokenQuery>,
@@ -346,6 +360,7 @@ async fn lookup_invite(
     members::lookup(&state, &q.token).await.map(Json)
 }
 
+#[utoipa::path(post, path = "/invites/accept", tag = "dashboard", request_body = AcceptInvite, responses((status = 200, description = "Logged in: the operator and organizations; sets the `parley_staff` session cookie", body = Me), (status = 404, description = "Unknown, used or expired invite (`invite_not_found`)", body = ErrorBody), (status = 409, description = "Email already registered (`email_taken`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(()))]
 async fn accept_invite(
     State(state): State<AppState>,
     MaybeStaff(claims): MaybeStaff,
@@ -357,6 +372,7 @@ async fn accept_invite(
     logged_in(&state, StatusCode::OK, user, org, auth_time).await
 }
 
+#[utoipa::path(get, path = "/api-keys", tag = "dashboard", responses((status = 200, description = "Keys by visible prefix", body = Vec<ApiKey>), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn list_api_keys(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -364,6 +380,7 @@ async fn list_api_keys(
     crate::public_api::list_keys(&state, &op).await.map(Json)
 }
 
+#[utoipa::path(post, path = "/api-keys", tag = "dashboard", request_body = CreateApiKey, responses((status = 201, description = "The key, shown once", body = ApiKeyCreated), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn create_api_key(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -373,6 +390,7 @@ async fn create_api_key(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(delete, path = "/api-keys/{key_id}", tag = "dashboard", params(("key_id" = ApiKeyId, Path, description = "The key record")), responses((status = 204, description = "Revoked"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 404, description = "No such key", body = ErrorBody)), security(("staff_session" = [])))]
 async fn revoke_api_key(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -383,6 +401,7 @@ async fn revoke_api_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/projects", tag = "dashboard", responses((status = 200, description = "The organization's websites", body = Vec<Project>), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn list_projects(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -390,6 +409,7 @@ async fn list_projects(
     settings::projects(&state, &op).await.map(Json)
 }
 
+#[utoipa::path(post, path = "/projects", tag = "dashboard", request_body = CreateProject, responses((status = 201, description = "The new project", body = Project), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn create_project(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -403,6 +423,7 @@ fn project_id(raw: &str) -> Result<ProjectId> {
     raw.parse().map_err(|_| Error::ProjectNotFound)
 }
 
+#[utoipa::path(get, path = "/projects/{project_id}/settings", tag = "dashboard", params(("project_id" = ProjectId, Path, description = "The project")), responses((status = 200, description = "The project's widget settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "No such project", body = ErrorBody)), security(("staff_session" = [])))]
 async fn get_project_settings(
     State(state): State<AppState>,
     Staff(op): Staff,
@@ -413,6 +434,7 @@ async fn get_project_settings(
         .map(Json)
 }
 
+#[utoipa::path(put, path = "/projects/{project_id}/settings", tag = "dashboard", params(("project_id" = ProjectId, Path, description = "The project")), request_body = WidgetSettings, responses((status = 200, description = "Saved settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 404, description = "No such project", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
 async fn put_project_settings(
     State(state): State<AppState>,
     Staff(op): Staff,

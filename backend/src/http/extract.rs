@@ -123,7 +123,8 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// `?cursor=…&limit=…` of list endpoints (cursor: a previous page's `nextCursor`).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Where the previous page ended.
     pub cursor: Option<String>,

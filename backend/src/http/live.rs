@@ -24,6 +24,7 @@ pub(super) fn ping_every(state: &AppState) -> Duration {
 /// Messages read from the store per backfill query.
 const BACKFILL_BATCH: u32 = 100;
 
+#[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket: first frame `auth` with the contact token, then `subscribe` frames; see ClientFrame / ServerFrame"), (status = 400, description = "Not a WebSocket upgrade", body = parley_shared::ErrorBody)), security(()))]
 pub(super) async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(state, socket))

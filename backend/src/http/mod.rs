@@ -6,6 +6,7 @@ mod dashboard;
 pub mod error;
 pub mod extract;
 mod live;
+pub mod openapi;
 mod public;
 mod staff_live;
 mod widget;
@@ -16,22 +17,39 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest request body accepted, in bytes (a 4,000-character message is at most 16 KB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// The whole API: health, widget assets and embed script, widget API, live, admin API.
+/// The whole service: health, assets and embed script, the documented API (widget, live,
+/// dashboard, admin, `/chat`), and its OpenAPI document and docs page.
 pub fn router(state: AppState) -> Router {
+    let (api, document) = api(&state).split_for_parts();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::router(&state))
-        .nest("/api/widget", widget::router())
-        .nest("/api/admin", admin::router())
-        .nest("/api/dashboard", dashboard::router(&state))
-        .nest("/chat", public::router())
+        .merge(api)
+        .merge(SwaggerUi::new(openapi::DOCS_PATH).url(openapi::DOCUMENT_PATH, document))
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every API route, with the document generated from them.
+fn api(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/widget", widget::router())
+        .nest("/api/admin", admin::router())
+        .nest("/api/dashboard", dashboard::router(state))
+        .nest("/chat", public::router())
+}
+
+/// The OpenAPI document alone (for `parley openapi` and tests that do not start a server).
+pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
+    api(state).into_openapi()
 }

@@ -5,21 +5,21 @@ use super::extract::{Json, PageQuery, PathParam, Query};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::public_api;
-use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use axum::routing::get;
-use parley_shared::OrganizationId;
-use parley_shared::public::ChatMessage;
+use parley_shared::public::{Chat, ChatMessage};
+use parley_shared::{ConversationId, ErrorBody, OrganizationId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Response header carrying the next page's cursor when `limit` is given.
 pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
-pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/list", get(list))
-        .route("/{chat_id}/messages", get(messages))
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(messages))
 }
 
 /// The organization of the request's API key; missing, unknown or revoked → 401
@@ -38,6 +38,7 @@ impl FromRequestParts<AppState> for ApiKeyOrg {
     }
 }
 
+#[utoipa::path(get, path = "/list", tag = "public", params(PageQuery), responses((status = 200, description = "The organization's chats, latest `updatedAt` first (seed 003). With `limit`, the next page's cursor is in the `x-next-cursor` header", body = Vec<Chat>), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "Missing, unknown or revoked key: `{\"statusCode\":401,\"message\":\"API Key invalide\"}`", body = ErrorBody)), security(("api_key" = [])))]
 async fn list(
     State(state): State<AppState>,
     ApiKeyOrg(org): ApiKeyOrg,
@@ -48,6 +49,7 @@ async fn list(
     Ok((AppendHeaders(headers), Json(chats)).into_response())
 }
 
+#[utoipa::path(get, path = "/{chatId}/messages", tag = "public", params(("chatId" = ConversationId, Path, description = "The chat (conversation)")), responses((status = 200, description = "The chat's messages by `createdAt` (seed 003)", body = Vec<ChatMessage>), (status = 401, description = "Missing, unknown or revoked key: `{\"statusCode\":401,\"message\":\"API Key invalide\"}`", body = ErrorBody), (status = 404, description = "Unknown chat or another organization's: `{\"statusCode\":404,\"message\":\"Chat non trouvé\"}`", body = ErrorBody)), security(("api_key" = [])))]
 async fn messages(
     State(state): State<AppState>,
     ApiKeyOrg(org): ApiKeyOrg,

@@ -20,6 +20,7 @@ use std::future::pending;
 use std::sync::Arc;
 use tokio::sync::broadcast::{self, error::RecvError};
 
+#[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket for the dashboard: inbox rows and followed conversations; see StaffClientFrame / StaffServerFrame"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = parley_shared::ErrorBody)), security(("staff_session" = [])))]
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     Staff(op): Staff,

@@ -5,50 +5,36 @@ use super::live;
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::{conversations, messages, sessions, settings};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use parley_shared::OrganizationId;
 use parley_shared::api::{
     ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
     Rating, SendMessage, WidgetConfig,
 };
+use parley_shared::{ConversationId, ErrorBody, MessageId, OrganizationId};
 use serde::Deserialize;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
-pub(super) fn router() -> Router<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     // The embed script reads the public configuration from the customer's page.
     let public = tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([axum::http::Method::GET]);
-    Router::new()
-        .route(
-            "/organizations/{organization_id}",
-            get(organization).layer(public),
-        )
-        .route("/contact-sessions", axum::routing::post(create_session))
-        .route("/contact-session", get(current_session))
-        .route(
-            "/conversations",
-            get(list_conversations).post(create_conversation),
-        )
-        .route("/conversations/{conversation_id}", get(get_conversation))
-        .route(
-            "/conversations/{conversation_id}/messages",
-            get(list_messages).post(send_message),
-        )
-        .route(
-            "/conversations/{conversation_id}/messages/{message_id}/rating",
-            axum::routing::put(rate_message),
-        )
-        .route(
-            "/conversations/{conversation_id}/messages/{message_id}/edits",
-            axum::routing::post(edit_message),
-        )
-        .route("/live", get(live::upgrade))
+    OpenApiRouter::new()
+        .routes(routes!(organization).layer(public))
+        .routes(routes!(create_session))
+        .routes(routes!(current_session))
+        .routes(routes!(list_conversations, create_conversation))
+        .routes(routes!(get_conversation))
+        .routes(routes!(list_messages, send_message))
+        .routes(routes!(rate_message))
+        .routes(routes!(edit_message))
+        .routes(routes!(live::upgrade))
 }
 
 /// `GET /organizations/{id}`: 404 `organization_not_found` when unknown or malformed.
+#[utoipa::path(get, path = "/organizations/{organization_id}", tag = "widget", params(("organization_id" = OrganizationId, Path, description = "The organization"), ProjectQuery), responses((status = 200, description = "The widget's public configuration", body = WidgetConfig), (status = 404, description = "Unknown or malformed organization (`organization_not_found`)", body = ErrorBody)), security(()))]
 async fn organization(
     State(state): State<AppState>,
     PathParam(raw): PathParam,
@@ -61,12 +47,14 @@ async fn organization(
 }
 
 /// `?projectId=…`: the website the widget is embedded on (`data-project-id`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ProjectQuery {
     #[serde(rename = "projectId")]
     project_id: Option<parley_shared::ProjectId>,
 }
 
+#[utoipa::path(post, path = "/contact-sessions", tag = "widget", request_body = CreateContactSession, responses((status = 201, description = "The session and its bearer token (shown once)", body = ContactSessionCreated), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 404, description = "Unknown organization (`organization_not_found`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(()))]
 async fn create_session(
     State(state): State<AppState>,
     Json(req): Json<CreateContactSession>,
@@ -75,10 +63,12 @@ async fn create_session(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(get, path = "/contact-session", tag = "widget", responses((status = 200, description = "The caller's contact session", body = ContactSession), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn current_session(Contact(session): Contact) -> Json<ContactSession> {
     Json(sessions::view(&session))
 }
 
+#[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn create_conversation(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -88,6 +78,7 @@ async fn create_conversation(
     Ok((StatusCode::CREATED, Json(conversation)))
 }
 
+#[utoipa::path(get, path = "/conversations", tag = "widget", params(PageQuery), responses((status = 200, description = "The contact's conversations, latest activity first", body = Page<Conversation>), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn list_conversations(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -98,6 +89,7 @@ async fn list_conversations(
         .map(Json)
 }
 
+#[utoipa::path(get, path = "/conversations/{conversation_id}", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation")), responses((status = 200, description = "The conversation", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn get_conversation(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -106,6 +98,7 @@ async fn get_conversation(
     conversations::get_own(&state, &session, id).await.map(Json)
 }
 
+#[utoipa::path(get, path = "/conversations/{conversation_id}/messages", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), PageQuery), responses((status = 200, description = "Messages in `seq` order", body = Page<Message>), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn list_messages(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -118,6 +111,7 @@ async fn list_messages(
 }
 
 /// `201` for a new message, `200` for a retried one (same ID): the same body either way.
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = SendMessage, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retry of a message already stored (same ID)", body = Message), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 409, description = "Resolved conversation, or the ID is taken by other content (`conversation_resolved`, `message_id_conflict`)", body = ErrorBody), (status = 413, description = "Body over 64 KiB", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn send_message(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -129,6 +123,7 @@ async fn send_message(
 }
 
 /// `PUT /conversations/{id}/messages/{messageId}/rating` with a [`Rating`]: the updated message.
+#[utoipa::path(put, path = "/conversations/{conversation_id}/messages/{message_id}/rating", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The message")), request_body = Rating, responses((status = 200, description = "The rated message", body = Message), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 422, description = "Not an assistant or operator message, or an invalid rating", body = ErrorBody)), security(("contact_session" = [])))]
 async fn rate_message(
     State(state): State<AppState>,
     Contact(session): Contact,
@@ -146,6 +141,7 @@ async fn rate_message(
 
 /// `POST /conversations/{id}/messages/{messageId}/edits` with a [`SendMessage`]: the edited
 /// text as a sibling branch; `201` when created, `200` for a retried edit.
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/edits", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The message")), request_body = SendMessage, responses((status = 201, description = "The edit, stored as a sibling branch of the original", body = Message), (status = 200, description = "A retried edit", body = Message), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved conversation or ID conflict", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn edit_message(
     State(state): State<AppState>,
     Contact(session): Contact,

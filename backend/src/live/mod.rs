@@ -28,6 +28,8 @@ pub enum Topic {
 
 /// What subscribers receive.
 #[derive(Clone, Debug, PartialEq)]
+// Frames are the common case; boxing them would add an allocation to every receiver's clone.
+#[allow(clippy::large_enum_variant)]
 pub enum LiveEvent {
     /// A frame to forward (after the subscriber's own `seq` checks).
     Frame(ServerFrame),

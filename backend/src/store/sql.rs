@@ -27,7 +27,8 @@ pub(super) fn is_unique_violation(e: &sqlx::Error) -> bool {
 
 macro_rules! message_columns {
     () => {
-        "id, conversation_id, seq, role, author_name, content, created_at, accuracy, feedback"
+        "id, conversation_id, seq, role, author_name, content, created_at, accuracy, feedback, \
+         previous_message_id, sibling_index"
     };
 }
 
@@ -38,7 +39,8 @@ macro_rules! conversation_select {
          c.status, c.created_at, c.updated_at, c.last_seq, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
-         m.accuracy AS m_accuracy, m.feedback AS m_feedback \
+         m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
+         m.previous_message_id AS m_previous_message_id, m.sibling_index AS m_sibling_index \
          FROM conversations c \
          LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
     };
@@ -53,6 +55,7 @@ macro_rules! inbox_select {
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
+         m.previous_message_id AS m_previous_message_id, m.sibling_index AS m_sibling_index, \
          s.name AS contact_name, s.email AS contact_email, \
          (SELECT COUNT(*) FROM messages u WHERE u.conversation_id = c.id AND u.role = 'contact' \
             AND u.seq > COALESCE((SELECT r.last_read_seq FROM conversation_reads r \
@@ -258,6 +261,12 @@ macro_rules! impl_sql_store {
                         })
                     })
                     .transpose()?,
+                previous_message_id: row
+                    .try_get::<Option<String>, _>(col("previous_message_id").as_str())?
+                    .map(|id| parse_id(&id))
+                    .transpose()?,
+                sibling_index: u32::try_from(row.try_get::<i64, _>(col("sibling_index").as_str())?)
+                    .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
             })
         }
 
@@ -609,7 +618,7 @@ macro_rules! impl_sql_store {
                 .bind(m.author_id.map(|u| u.to_string()))
                 .bind(&m.content)
                 .bind(m.created_at.unix_millis())
-                .bind(previous_id)
+                .bind(previous_id.as_deref())
                 .bind(depth)
                 .bind(root_id)
                 .bind(sibling_index)
@@ -644,6 +653,9 @@ macro_rules! impl_sql_store {
                     content: m.content.clone(),
                     created_at: m.created_at,
                     rating: None,
+                    previous_message_id: previous_id.map(|id| parse_id(&id)).transpose()?,
+                    sibling_index: u32::try_from(sibling_index)
+                        .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
                 }))
             }
 

@@ -215,6 +215,60 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
         "no duplicates"
     );
 
+    // Editing a message branches the conversation: the edit shows with "2/2" and continues
+    // on its own; "‹" shows the original with its reply again.
+    wait_css(client, ".message.mine .edit")
+        .await?
+        .click()
+        .await?;
+    let editor = wait_css(client, ".edit-form textarea").await?;
+    editor.clear().await?;
+    editor.send_keys("Bonjour, j'ai soif").await?;
+    client
+        .find(Locator::Css(".edit-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let edited =
+        r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="Bonjour, j'ai soif"]"#;
+    wait_xpath(client, edited).await?;
+    wait_gone(client, ".message.theirs").await?;
+    let position = wait_css(client, ".branch-position").await?.text().await?;
+    assert_eq!(position, "2/2");
+    app.staff_reply(conversation, "Une limonade ?").await;
+    wait_xpath(
+        client,
+        r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Une limonade ?"]"#,
+    )
+    .await?;
+    screenshot(client, "3b-edited-branch").await?;
+    client
+        .find(Locator::Css(".branch-prev"))
+        .await?
+        .click()
+        .await?;
+    wait_xpath(client, r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Bonjour ! Une baguette ?"]"#).await?;
+    assert_eq!(
+        client
+            .find(Locator::Css(".branch-position"))
+            .await?
+            .text()
+            .await?,
+        "1/2"
+    );
+    assert_eq!(client.find_all(Locator::Css(".message")).await?.len(), 2);
+    client
+        .find(Locator::Css(".branch-next"))
+        .await?
+        .click()
+        .await?;
+    wait_xpath(client, edited).await?;
+    wait_xpath(
+        client,
+        r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Une limonade ?"]"#,
+    )
+    .await?;
+
     // Back returns to selection.
     client
         .find(Locator::Css(".header .back"))

@@ -141,3 +141,64 @@ async fn apikey_create_prints_a_key_that_reads_the_organizations_chats() {
         .unwrap();
     assert_eq!(chats.len(), 1);
 }
+
+/// A key travels in a header and is stored hashed: even at the most verbose log level, the
+/// server's log never contains it, used or refused.
+#[tokio::test]
+async fn an_api_key_never_appears_in_the_server_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = parley()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        // Whatever the CLI logs goes to stderr; only the requested value is on stdout.
+        (
+            String::from_utf8(output.stdout).unwrap().trim().to_owned(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (org, _) = run(&["org", "create", "--name", "Acme"]);
+    let (key, cli_log) = run(&["apikey", "create", "--org", &org]);
+    assert!(key.starts_with("pk_"));
+    assert!(!cli_log.contains(&key));
+
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let first = lines.next_line().await.unwrap().unwrap();
+    let base = first
+        .strip_prefix("Parley is listening on ")
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let wrong = format!("{key}x");
+    for (k, expected) in [(&key, 200), (&wrong, 401)] {
+        let resp = client
+            .get(format!("{base}/chat/list"))
+            .header("x-api-key", k.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), expected);
+    }
+    child.kill().await.unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    // The log is live (it shows the requests) and holds neither key.
+    assert!(log.contains("/chat/list"), "{log}");
+    assert!(!log.contains(&key[3..]), "the key is in the log");
+}

@@ -14,6 +14,7 @@ mod helpers;
 mod instances;
 mod live;
 mod messages;
+mod openapi;
 mod organizations;
 mod public_api;
 mod store;

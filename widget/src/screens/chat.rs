@@ -4,6 +4,9 @@
 //! it, and offers "Retry" on failure; retries reuse the message ID, so the server never
 //! stores it twice. History comes over HTTP, then the live socket resumes after the highest
 //! `seq` loaded.
+//!
+//! The thread shows one branch of the message tree: where the contact edited a message,
+//! "‹ 2/2 ›" switches between the original and its edits, each with its own continuation.
 
 use crate::app::{Action, AppContext, handle_api_error};
 use crate::components::header::Header;
@@ -13,8 +16,10 @@ use futures_util::future::{AbortHandle, abortable};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, SendMessage};
 use parley_shared::live::ServerFrame;
 use parley_shared::public::Accuracy;
+use parley_shared::tree::current_branch;
 use parley_shared::{ConversationId, ErrorCode, MessageId, Timestamp};
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::HtmlTextAreaElement;
 use yew::platform::spawn_local;
@@ -50,6 +55,9 @@ struct ChatState {
     loaded: bool,
     link: Link,
     error: Option<String>,
+    /// Sibling chosen at each fork of the tree, by parent; forks not here show the branch
+    /// with the newest message.
+    chosen: HashMap<Option<MessageId>, MessageId>,
 }
 
 enum ChatAction {
@@ -59,6 +67,8 @@ enum ChatAction {
     Failed(MessageId, String),
     Retrying(MessageId),
     Status(ConversationStatus),
+    /// Show this sibling at its fork (`‹ ›` navigation).
+    Choose(Option<MessageId>, MessageId),
     Connected(bool),
     Error(String),
 }
@@ -67,6 +77,10 @@ impl ChatState {
     /// Adds or replaces (by ID) a message the server has stored; keeps `seq` order, with
     /// unconfirmed messages last in the order they were written.
     fn confirm(&mut self, message: Message) {
+        // Something new arrived: follow the conversation where it goes on.
+        if !self.items.iter().any(|i| i.message.id == message.id) {
+            self.chosen.clear();
+        }
         match self.items.iter_mut().find(|i| i.message.id == message.id) {
             Some(item) => {
                 *item = Item {
@@ -122,6 +136,9 @@ impl Reducible for ChatState {
                 }
             }
             ChatAction::Status(status) => next.status = Some(status),
+            ChatAction::Choose(parent, id) => {
+                next.chosen.insert(parent, id);
+            }
             ChatAction::Connected(up) => next.link = if up { Link::Up } else { Link::Down },
             ChatAction::Error(e) => next.error = Some(e),
         }
@@ -291,6 +308,8 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 content,
                 created_at: Timestamp::from_unix_millis(js_sys::Date::now() as i64),
                 rating: None,
+                previous_message_id: None,
+                sibling_index: 0,
             };
             chat.dispatch(ChatAction::Pending(message.clone()));
             post(ctx.clone(), chat.clone(), token.clone(), id, message);
@@ -339,7 +358,39 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         })
     };
 
-    let messages = chat.items.iter().map(|item| {
+    // Stored messages on the chosen branch, then the ones still being sent.
+    let stored: Vec<Message> = chat
+        .items
+        .iter()
+        .filter(|i| i.message.seq > 0)
+        .map(|i| i.message.clone())
+        .collect();
+    let branch = current_branch(&stored, &chat.chosen);
+    let shown = branch
+        .iter()
+        .map(|b| {
+            let item = chat
+                .items
+                .iter()
+                .find(|i| i.message.id == stored[b.index].id);
+            (item, Some(*b))
+        })
+        .chain(
+            chat.items
+                .iter()
+                .filter(|i| i.message.seq == 0)
+                .map(|i| (Some(i), None)),
+        )
+        .filter_map(|(item, b)| item.map(|item| (item, b)));
+    let siblings_of = |m: &Message| -> Vec<MessageId> {
+        let mut list: Vec<&Message> = stored
+            .iter()
+            .filter(|s| s.previous_message_id == m.previous_message_id)
+            .collect();
+        list.sort_by_key(|s| (s.sibling_index, s.seq));
+        list.into_iter().map(|s| s.id).collect()
+    };
+    let messages = shown.map(|(item, fork)| {
         let m = &item.message;
         let mine = m.role == MessageRole::Contact;
         let delivery = match &item.delivery {
@@ -375,6 +426,19 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                     <time>{ time::short(m.created_at) }</time></div>
                 <div class="bubble">{ m.content.clone() }</div>
                 { delivery }
+                if let Some(fork) = fork.filter(|f| f.siblings > 1) {
+                    <BranchNav position={fork.position} ids={siblings_of(m)} parent={m.previous_message_id}
+                        on_choose={{
+                            let chat = chat.clone();
+                            Callback::from(move |(parent, id)| chat.dispatch(ChatAction::Choose(parent, id)))
+                        }} />
+                }
+                if mine && m.seq > 0 && !resolved {
+                    <EditMessage message={m.clone()} on_edited={{
+                        let chat = chat.clone();
+                        Callback::from(move |m: Message| chat.dispatch(ChatAction::Confirmed(m)))
+                    }} />
+                }
                 if matches!(m.role, MessageRole::Operator | MessageRole::Assistant) && m.seq > 0 {
                     <RatingBar message={m.clone()} on_rated={
                         let chat = chat.clone();
@@ -532,5 +596,133 @@ fn RatingBar(props: &RatingProps) -> Html {
             if current.is_some() { <span class="thanks">{ "Thanks for your feedback" }</span> }
             { comment_form }
         </div>
+    }
+}
+
+/// Branch navigation properties.
+#[derive(Properties, PartialEq)]
+struct BranchNavProps {
+    /// The shown sibling's position, from 0.
+    position: usize,
+    /// The siblings' IDs in `siblingIndex` order.
+    ids: Vec<MessageId>,
+    /// Their common parent.
+    parent: Option<MessageId>,
+    on_choose: Callback<(Option<MessageId>, MessageId)>,
+}
+
+/// "‹ 2/3 ›" under a message that has edited versions.
+#[function_component]
+fn BranchNav(props: &BranchNavProps) -> Html {
+    let go = |to: Option<usize>| {
+        let target = to.and_then(|k| props.ids.get(k).copied());
+        let (on_choose, parent) = (props.on_choose.clone(), props.parent);
+        (
+            target.is_none(),
+            Callback::from(move |_| {
+                if let Some(id) = target {
+                    on_choose.emit((parent, id));
+                }
+            }),
+        )
+    };
+    let (first, previous) = go(props.position.checked_sub(1));
+    let (last, next) = go(Some(props.position + 1));
+    html! {
+        <div class="branches">
+            <button type="button" class="branch-prev" aria-label="Previous version" disabled={first} onclick={previous}>{ "‹" }</button>
+            <span class="branch-position">{ format!("{}/{}", props.position + 1, props.ids.len()) }</span>
+            <button type="button" class="branch-next" aria-label="Next version" disabled={last} onclick={next}>{ "›" }</button>
+        </div>
+    }
+}
+
+/// Edit properties.
+#[derive(Properties, PartialEq)]
+struct EditProps {
+    message: Message,
+    on_edited: Callback<Message>,
+}
+
+/// "Edit" under the contact's own message: the new text is sent as a sibling branch.
+#[function_component]
+fn EditMessage(props: &EditProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let editing = use_state(|| None::<String>);
+    let error = use_state(|| None::<String>);
+    let token = ctx
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+    let Some(text) = (*editing).clone() else {
+        let (editing, content) = (editing.clone(), props.message.content.clone());
+        return html! {
+            <button type="button" class="edit" onclick={Callback::from(move |_| editing.set(Some(content.clone())))}>{ "Edit" }</button>
+        };
+    };
+    let onsubmit = {
+        let (editing, error, original, on_edited) = (
+            editing.clone(),
+            error.clone(),
+            props.message.clone(),
+            props.on_edited.clone(),
+        );
+        let text = text.clone();
+        // One ID per edit attempt, so a retried submit is not stored twice.
+        let id = MessageId::new_random();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if text.trim().is_empty() || text == original.content {
+                editing.set(None);
+                return;
+            }
+            let (ctx, token, editing, error, original, on_edited, text) = (
+                ctx.clone(),
+                token.clone(),
+                editing.clone(),
+                error.clone(),
+                original.clone(),
+                on_edited.clone(),
+                text.clone(),
+            );
+            spawn_local(async move {
+                let req = SendMessage { id, content: text };
+                match api::edit_message(&token, original.conversation_id, original.id, &req).await {
+                    Ok(stored) => {
+                        editing.set(None);
+                        on_edited.emit(stored);
+                    }
+                    Err(e) => {
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            error.set(Some(e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    let oninput = {
+        let editing = editing.clone();
+        Callback::from(move |e: InputEvent| {
+            editing.set(Some(
+                e.target_unchecked_into::<HtmlTextAreaElement>().value(),
+            ))
+        })
+    };
+    let cancel = {
+        let editing = editing.clone();
+        Callback::from(move |_| editing.set(None))
+    };
+    html! {
+        <form class="edit-form" {onsubmit}>
+            <textarea aria-label="Edit message" value={text} {oninput}
+                maxlength={parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS.to_string()} />
+            if let Some(e) = &*error { <p class="form-error" role="alert">{ e }</p> }
+            <div class="edit-actions">
+                <button type="button" onclick={cancel}>{ "Cancel" }</button>
+                <button type="submit" class="primary">{ "Save" }</button>
+            </div>
+        </form>
     }
 }
