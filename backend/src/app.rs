@@ -30,6 +30,8 @@ pub struct AppState {
     pub assets_dir: Option<Arc<Path>>,
     /// Staff session signing keys and login throttling.
     pub accounts: Arc<crate::accounts::Accounts>,
+    /// The AI responder's wake-up bell and HTTP client.
+    pub responder: Arc<crate::responder::Responder>,
     /// The URL browsers reach this server at (no trailing slash).
     pub public_url: Arc<str>,
 }
@@ -151,14 +153,18 @@ impl Application {
             store,
             hub,
             clock,
-            config: Arc::new(config),
+            config: Arc::new(config.clone()),
             admin_token_hash: Arc::from(admin_token_hash),
             assets_dir,
             accounts,
             public_url: Arc::from(public_url.as_str()),
+            responder: Arc::new(crate::responder::Responder::new(config.responder_tuning())),
         };
         let demo_operator = match &demo {
-            Some((_, org)) => Some(crate::accounts::ensure_demo_operator(&state, org).await?),
+            Some((_, org)) => {
+                crate::demo::ensure_knowledge_base(&state, org.id).await?;
+                Some(crate::accounts::ensure_demo_operator(&state, org).await?)
+            }
             None => None,
         };
         let demo = demo.map(|(listener, org)| (listener, org.id));
@@ -212,6 +218,7 @@ impl Application {
         } else {
             tracing::warn!("widget not built: run `cargo xtask build-widget`");
         }
+        crate::responder::spawn_workers(&self.state);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {
             let router = demo::router(&self.public_url, org);

@@ -117,6 +117,71 @@ pub struct Config {
     )]
     pub live_ping_ms: u64,
 
+    /// AI responder workers per process.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_WORKERS",
+        default_value_t = 2
+    )]
+    pub responder_workers: usize,
+
+    /// How often idle responder workers look for due jobs, in milliseconds (new jobs of this
+    /// process wake them at once).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_POLL_MS",
+        default_value_t = 1000
+    )]
+    pub responder_poll_ms: u64,
+
+    /// How long a claimed responder job is held, in milliseconds, before another worker may
+    /// take it over (a crashed worker's job resumes after this). Keep it above the timeout.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_LEASE_MS",
+        default_value_t = 120_000
+    )]
+    pub responder_lease_ms: u64,
+
+    /// First retry delay of a failed provider call, in milliseconds (doubled each attempt).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_RETRY_MS",
+        default_value_t = 1000
+    )]
+    pub responder_retry_ms: u64,
+
+    /// Attempts per answer before the visitor is told a person will reply.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_ATTEMPTS",
+        default_value_t = 4
+    )]
+    pub responder_attempts: u32,
+
+    /// Limit of one provider request (including the streamed answer), in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
+    pub responder_timeout_ms: u64,
+
+    /// Pause between the pieces of a streamed knowledge-base answer, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RESPONDER_STREAM_MS",
+        default_value_t = 40
+    )]
+    pub responder_stream_ms: u64,
+
     /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
     #[arg(long, global = true, env = "PARLEY_DEMO")]
     pub demo: bool,
@@ -151,6 +216,20 @@ impl Config {
         }
     }
 
+    /// The responder workers' settings.
+    pub fn responder_tuning(&self) -> crate::responder::Tuning {
+        use std::time::Duration;
+        crate::responder::Tuning {
+            workers: self.responder_workers,
+            poll: Duration::from_millis(self.responder_poll_ms.max(10)),
+            lease: Duration::from_millis(self.responder_lease_ms),
+            retry_base: Duration::from_millis(self.responder_retry_ms),
+            max_attempts: self.responder_attempts.max(1),
+            timeout: Duration::from_millis(self.responder_timeout_ms),
+            stream_step: Duration::from_millis(self.responder_stream_ms),
+        }
+    }
+
     /// Defaults for tests and embedding: everything as with no flags, in `data_dir`.
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
         Self {
@@ -171,6 +250,13 @@ impl Config {
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,
             live_ping_ms: 25_000,
+            responder_workers: 2,
+            responder_poll_ms: 1000,
+            responder_lease_ms: 120_000,
+            responder_retry_ms: 1000,
+            responder_attempts: 4,
+            responder_timeout_ms: 60_000,
+            responder_stream_ms: 40,
             demo: false,
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

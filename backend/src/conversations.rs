@@ -39,6 +39,7 @@ pub async fn create(
         updated_at: now,
         last_seq: 0,
         last_message: None,
+        responder_active: true,
         project_id: project,
     };
     state
@@ -128,4 +129,21 @@ pub async fn set_status(
         conversation.updated_at,
     );
     Ok(conversation)
+}
+
+/// The contact asks for a person ("Talk to a person"): `unresolved` → `escalated`; already
+/// escalated is a no-op. Errors: `ConversationNotFound`, `ConversationResolved`.
+pub async fn escalate_own(
+    state: &AppState,
+    session: &ContactSession,
+    id: ConversationId,
+) -> Result<Conversation> {
+    let conversation = get_own(state, session, id).await?;
+    match conversation.status {
+        ConversationStatus::Escalated => Ok(conversation),
+        ConversationStatus::Resolved => Err(Error::ConversationResolved),
+        ConversationStatus::Unresolved => {
+            set_status(state, id, ConversationStatus::Escalated).await
+        }
+    }
 }

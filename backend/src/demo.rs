@@ -43,3 +43,66 @@ pub fn router(public_url: &str, organization: OrganizationId) -> Router {
     let html = page(public_url, organization);
     Router::new().route("/", get(move || async move { Html(html) }))
 }
+
+/// The demo organization's help articles (the bakery of the demo page).
+const DEMO_ARTICLES: &[(&str, &str)] = &[
+    (
+        "Opening hours",
+        "Acme Bakery is open Tuesday to Sunday, from 7:00 to 19:00. We are closed on Mondays \
+         and on public holidays.\n\n## Christmas and New Year\nOn 24 and 31 December we close \
+         at 16:00. On 25 December and 1 January the bakery is closed.",
+    ),
+    (
+        "Delivery",
+        "We deliver within 10 km of the bakery, every day we are open, between 8:00 and 12:00.\n\n\
+         ## Delivery fees\nDelivery costs 4 euros; it is free for orders over 30 euros.\n\n\
+         ## Order deadline\nOrder before 18:00 the day before to be delivered the next morning.",
+    ),
+    (
+        "Refunds and cancellations",
+        "## Refunds\nIf something you bought is not right, tell us within 48 hours and we refund \
+         it in full, to the card you paid with, within 5 working days. A photo helps.\n\n\
+         ## Cancelling an order\nYou can cancel a delivery or a cake order free of charge until \
+         18:00 the day before. Later cancellations cannot be refunded.",
+    ),
+    (
+        "Allergens",
+        "All our breads contain gluten. Croissants and brioches contain butter, milk and eggs. \
+         Some cakes contain nuts: ask us before ordering if you have an allergy.\n\n\
+         ## Gluten-free\nWe do not make gluten-free bread: our kitchen is full of flour and we \
+         cannot guarantee the absence of traces.",
+    ),
+];
+
+/// Gives the demo organization its help articles and turns its responder on, once (a
+/// later change by its staff is kept).
+pub async fn ensure_knowledge_base(
+    state: &crate::app::AppState,
+    org: OrganizationId,
+) -> crate::error::Result<()> {
+    if state.store.responder_settings(org).await?.is_some() {
+        return Ok(());
+    }
+    for (title, body) in DEMO_ARTICLES {
+        crate::responder::knowledge::add(
+            state,
+            org,
+            parley_shared::staff::CreateArticle {
+                title: (*title).to_owned(),
+                body: (*body).to_owned(),
+            },
+        )
+        .await?;
+    }
+    crate::responder::save(
+        state,
+        org,
+        parley_shared::staff::ResponderSettings {
+            enabled: true,
+            context_messages: 10,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -70,6 +70,12 @@ pub enum Error {
     /// 404 `not_found`: no such project in this organization.
     #[error("project not found")]
     ProjectNotFound,
+    /// 409 `responder_inactive`: the AI responder no longer answers in this conversation.
+    #[error("the assistant no longer answers in this conversation; a person will reply")]
+    ResponderInactive,
+    /// 404 `not_found`: no such knowledge-base article in this organization.
+    #[error("article not found")]
+    ArticleNotFound,
     /// 404 `message_not_found`.
     #[error("message not found")]
     MessageNotFound,

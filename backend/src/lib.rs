@@ -18,6 +18,7 @@ pub mod members;
 pub mod messages;
 pub mod organizations;
 pub mod public_api;
+pub mod responder;
 pub mod sessions;
 pub mod settings;
 pub mod staff;

@@ -31,6 +31,9 @@ async fn insert(state: &AppState, org: OrganizationId, new: NewMessage) -> Resul
     match state.store.insert_message(&new).await? {
         Inserted::Created(message) => {
             state.hub.message_created(org, &message);
+            if new.answer_job.is_some() {
+                state.responder.wake();
+            }
             Ok((message, true))
         }
         Inserted::Existing(message) if same_message(&message, &new) => Ok((message, false)),
@@ -57,6 +60,7 @@ pub async fn send_as_contact(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: None,
+        answer_job: Some(crate::responder::job_for(req.id)),
     };
     if conversation.status == ConversationStatus::Resolved {
         // A retry of a message accepted before the conversation was resolved still succeeds.
@@ -94,6 +98,7 @@ pub async fn send_as_staff(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: None,
+        answer_job: None,
     };
     store_staff_message(state, owned.conversation.organization_id, new).await
 }
@@ -229,6 +234,7 @@ pub async fn edit_as_contact(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: Some(original),
+        answer_job: Some(crate::responder::job_for(req.id)),
     };
     if conversation.status == ConversationStatus::Resolved {
         return match state.store.message(new.id).await? {

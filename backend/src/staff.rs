@@ -120,6 +120,7 @@ pub async fn reply(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: None,
+        answer_job: None,
     };
     messages::store_staff_message(state, op.organization_id, new).await
 }

@@ -164,6 +164,12 @@ impl Reducible for Model {
                     .as_ref()
                     .is_some_and(|o| o.conversation.id == message.conversation_id)
                 {
+                    // An operator's reply switches the AI responder off (the server does the same).
+                    if message.role == parley_shared::api::MessageRole::Operator
+                        && let Some(open) = next.open.as_mut()
+                    {
+                        open.conversation.responder_active = false;
+                    }
                     match next.messages.iter_mut().find(|m| m.id == message.id) {
                         Some(existing) => *existing = message,
                         None => next.messages.push(message),

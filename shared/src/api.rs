@@ -246,6 +246,10 @@ pub struct Conversation {
     pub last_seq: u64,
     /// Its newest message, for the selection screen's preview.
     pub last_message: Option<Message>,
+    /// Whether the AI responder still answers in it: on at the start, off once an operator
+    /// replies or switches it off (an operator can switch it back on).
+    #[serde(default)]
+    pub responder_active: bool,
     /// The project (website) it started on, if the widget named one.
     #[serde(default)]
     pub project_id: Option<crate::ids::ProjectId>,
@@ -299,4 +303,15 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor of the next page, if any.
     pub next_cursor: Option<String>,
+}
+
+/// `POST /api/widget/conversations/{id}/messages/{messageId}/regenerate`: ask the AI
+/// responder for another answer in place of `messageId` (an assistant message); the new
+/// answer becomes its sibling in the message tree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Regenerate {
+    /// Client-chosen request ID: repeating a request with the same ID asks only once.
+    pub id: uuid::Uuid,
 }

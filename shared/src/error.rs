@@ -52,6 +52,8 @@ pub enum ErrorCode {
     ConversationResolved,
     /// 409: a message with this client-chosen ID already exists with other content or elsewhere.
     MessageIdConflict,
+    /// 409: the AI responder no longer answers in this conversation (a person took over).
+    ResponderInactive,
     /// 429: too many requests; see `Retry-After`.
     RateLimited,
     /// 500: something failed on the server; details are in the server log only.

@@ -69,3 +69,7 @@ typed_id!(
     /// Identifies a project: one of an organization's websites.
     ProjectId
 );
+typed_id!(
+    /// Identifies a knowledge-base article.
+    ArticleId
+);

@@ -15,7 +15,7 @@ pub mod tree;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
-    ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, ProjectId,
-    UserId,
+    ApiKeyId, ArticleId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
+    ProjectId, UserId,
 };
 pub use timestamp::Timestamp;

@@ -60,6 +60,19 @@ pub enum ServerFrame {
         /// When it changed.
         updated_at: Timestamp,
     },
+    /// The AI responder is writing an answer: `content` is the text so far (empty at first:
+    /// show a typing indicator). Not stored: the stored message with the same `messageId`
+    /// replaces it, and a reconnecting client simply waits for that message.
+    Draft {
+        /// Which conversation.
+        conversation_id: ConversationId,
+        /// The ID the answer will be stored under.
+        message_id: crate::ids::MessageId,
+        /// The responder's display name.
+        author_name: String,
+        /// The answer so far.
+        content: String,
+    },
     /// The subscription was refused or ended; the server closes the socket after this.
     Error {
         /// The same body an HTTP error would carry (e.g. 401 `session_expired`).

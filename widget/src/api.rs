@@ -45,18 +45,37 @@ async fn read<T: DeserializeOwned>(
             message: format!("Unexpected answer from the server: {e}"),
         });
     }
+    Err(error_of(response).await)
+}
+
+/// Like [`read`] for answers without a body (`202`, `204`).
+async fn accepted(result: Result<Response, gloo_net::Error>) -> Result<(), ApiError> {
+    let response = result.map_err(|_| ApiError {
+        status: 0,
+        code: None,
+        message: "Network error: check your connection.".into(),
+    })?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(response).await)
+    }
+}
+
+/// The error an unsuccessful response carries.
+async fn error_of(response: Response) -> ApiError {
     let status = response.status();
     match response.json::<parley_shared::ErrorBody>().await {
-        Ok(body) => Err(ApiError {
+        Ok(body) => ApiError {
             status,
             code: body.code,
             message: body.message,
-        }),
-        Err(_) => Err(ApiError {
+        },
+        Err(_) => ApiError {
             status,
             code: None,
             message: format!("The server answered {status}."),
-        }),
+        },
     }
 }
 
@@ -114,6 +133,32 @@ pub async fn conversations(token: &str) -> Result<Page<Conversation>, ApiError> 
 pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> {
     let url = format!("/api/widget/conversations{}", project_query());
     read(authed(Request::post(&url), token).send().await).await
+}
+
+/// "Talk to a person": the conversation, now escalated.
+pub async fn escalate(token: &str, id: ConversationId) -> Result<Conversation, ApiError> {
+    let url = format!("/api/widget/conversations/{id}/escalate");
+    read(authed(Request::post(&url), token).send().await).await
+}
+
+/// Asks the assistant for another answer in place of `answer` (202; it arrives live).
+pub async fn regenerate(
+    token: &str,
+    conversation: ConversationId,
+    answer: parley_shared::MessageId,
+) -> Result<(), ApiError> {
+    let url = format!("/api/widget/conversations/{conversation}/messages/{answer}/regenerate");
+    let body = parley_shared::api::Regenerate {
+        id: uuid::Uuid::new_v4(),
+    };
+    match authed(Request::post(&url), token).json(&body) {
+        Ok(r) => accepted(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
 }
 
 /// One of the visitor's conversations.

@@ -20,9 +20,11 @@ use parley_shared::staff::{
     InviteInfo, LogIn, MarkRead, Me, Member, OperatorReply, SignUp, SwitchOrganization,
     WidgetSettings,
 };
-use parley_shared::staff::{CreateProject, Project};
+use parley_shared::staff::{
+    Article, CreateArticle, CreateProject, Project, ResponderSettings, SetResponder,
+};
 use parley_shared::{
-    ApiKeyId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
+    ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
 };
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
@@ -51,6 +53,10 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(get_project_settings, put_project_settings))
         .routes(routes!(list_api_keys, create_api_key))
         .routes(routes!(revoke_api_key))
+        .routes(routes!(get_responder, put_responder))
+        .routes(routes!(set_conversation_responder))
+        .routes(routes!(list_articles, create_article))
+        .routes(routes!(delete_article))
         .routes(routes!(staff_live::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), session))
 }
@@ -444,4 +450,72 @@ async fn put_project_settings(
     settings::put_for_project(&state, &op, project_id(&raw)?, req)
         .await
         .map(Json)
+}
+
+#[utoipa::path(get, path = "/responder", tag = "dashboard", responses((status = 200, description = "The AI responder's settings (the API key only as `apiKeySet`)", body = ResponderSettings), (status = 401, description = "Not logged in", body = ErrorBody)), security(("staff_session" = [])))]
+/// The organization's AI responder settings.
+async fn get_responder(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+) -> Result<Json<ResponderSettings>> {
+    crate::responder::settings(&state, &op).await.map(Json)
+}
+
+#[utoipa::path(put, path = "/responder", tag = "dashboard", request_body = ResponderSettings, responses((status = 200, description = "Saved", body = ResponderSettings), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "Agents cannot change settings (`forbidden`)", body = ErrorBody), (status = 422, description = "Invalid provider settings (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
+/// Saves the AI responder settings; an absent `apiKey` keeps the stored key.
+async fn put_responder(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<ResponderSettings>,
+) -> Result<Json<ResponderSettings>> {
+    crate::responder::put_settings(&state, &op, req)
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(put, path = "/conversations/{conversation_id}/responder", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = SetResponder, responses((status = 200, description = "The conversation with `responderActive` as asked", body = Conversation), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "Unknown conversation (`conversation_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
+/// Switches the AI responder on or off in one conversation.
+async fn set_conversation_responder(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    ConversationPath(id): ConversationPath,
+    Json(req): Json<SetResponder>,
+) -> Result<Json<Conversation>> {
+    crate::responder::set_active(&state, &op, id, req.active)
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(get, path = "/articles", tag = "dashboard", responses((status = 200, description = "Knowledge-base articles, newest first", body = Vec<Article>), (status = 401, description = "Not logged in", body = ErrorBody)), security(("staff_session" = [])))]
+/// The organization's knowledge base.
+async fn list_articles(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+) -> Result<Json<Vec<Article>>> {
+    crate::responder::knowledge::list(&state, &op)
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(post, path = "/articles", tag = "dashboard", request_body = CreateArticle, responses((status = 201, description = "The new article", body = Article), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "Agents cannot edit the knowledge base", body = ErrorBody), (status = 422, description = "Empty or too long title or body", body = ErrorBody)), security(("staff_session" = [])))]
+/// Adds an article; its sections become searchable passages.
+async fn create_article(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<CreateArticle>,
+) -> Result<(StatusCode, Json<Article>)> {
+    let article = crate::responder::knowledge::create(&state, &op, req).await?;
+    Ok((StatusCode::CREATED, Json(article)))
+}
+
+#[utoipa::path(delete, path = "/articles/{article_id}", tag = "dashboard", params(("article_id" = ArticleId, Path, description = "The article")), responses((status = 204, description = "Deleted"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "Agents cannot edit the knowledge base", body = ErrorBody), (status = 404, description = "No such article", body = ErrorBody)), security(("staff_session" = [])))]
+/// Deletes an article.
+async fn delete_article(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    PathParam(raw): PathParam,
+) -> Result<StatusCode> {
+    let id: ArticleId = raw.parse().map_err(|_| Error::ArticleNotFound)?;
+    crate::responder::knowledge::delete(&state, &op, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -36,6 +36,8 @@ impl Error {
             Error::ApiKeyNotFound => (S::NOT_FOUND, C::NotFound),
             Error::MessageNotFound => (S::NOT_FOUND, C::NotFound),
             Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
+            Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
+            Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),

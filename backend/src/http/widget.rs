@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use parley_shared::api::{
     ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
-    Rating, SendMessage, WidgetConfig,
+    Rating, Regenerate, SendMessage, WidgetConfig,
 };
 use parley_shared::{ConversationId, ErrorBody, MessageId, OrganizationId};
 use serde::Deserialize;
@@ -30,6 +30,8 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_messages, send_message))
         .routes(routes!(rate_message))
         .routes(routes!(edit_message))
+        .routes(routes!(regenerate))
+        .routes(routes!(escalate))
         .routes(routes!(live::upgrade))
 }
 
@@ -155,4 +157,32 @@ async fn edit_message(
     let (message, created) =
         messages::edit_as_contact(&state, &session, conversation, original, req).await?;
     Ok(Stored(message, created))
+}
+
+#[utoipa::path(post, path = "/conversations/{conversation_id}/escalate", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation")), responses((status = 200, description = "The conversation, now `escalated` (unchanged if it already was)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 409, description = "The conversation is resolved (`conversation_resolved`)", body = ErrorBody)), security(("contact_session" = [])))]
+/// "Talk to a person": hands the conversation to the organization's staff.
+async fn escalate(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    ConversationPath(id): ConversationPath,
+) -> Result<Json<Conversation>> {
+    conversations::escalate_own(&state, &session, id)
+        .await
+        .map(Json)
+}
+
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/regenerate", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The assistant answer to replace")), request_body = Regenerate, responses((status = 202, description = "A new answer is being written; it arrives live as a sibling of the old one"), (status = 401, description = "No, unknown or expired contact session", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved, or a person has taken over (`conversation_resolved`, `responder_inactive`)", body = ErrorBody), (status = 422, description = "Not an assistant answer", body = ErrorBody)), security(("contact_session" = [])))]
+/// Asks the AI responder for another answer (idempotent by the request's `id`).
+async fn regenerate(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
+    Json(req): Json<Regenerate>,
+) -> Result<StatusCode> {
+    let conversation = conversation
+        .parse()
+        .map_err(|_| Error::ConversationNotFound)?;
+    let message = message.parse().map_err(|_| Error::MessageNotFound)?;
+    crate::responder::regenerate(&state, &session, conversation, message, req.id).await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -184,6 +184,76 @@ pub struct NewMessage {
     /// For an edit: the message this one replaces as a sibling (same parent, next sibling
     /// index). Otherwise (`None`) it follows the conversation's latest message.
     pub sibling_of: Option<MessageId>,
+    /// For a contact message: the ID of the AI responder job to record with it, in the same
+    /// transaction, if the conversation is unresolved, its responder active and the
+    /// organization's responder enabled. An operator message switches the responder off.
+    pub answer_job: Option<uuid::Uuid>,
+}
+
+/// An organization's AI responder settings (`responder_settings`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponderRow {
+    /// Answers new contact messages.
+    pub enabled: bool,
+    /// `knowledge_base` or `openai`.
+    pub provider: String,
+    /// OpenAI-compatible base URL.
+    pub base_url: Option<String>,
+    /// Model name.
+    pub model: Option<String>,
+    /// Provider API key (secret).
+    pub api_key: Option<String>,
+    /// The organization's instructions to the model.
+    pub instructions: String,
+    /// Recent messages given as context.
+    pub context_messages: u32,
+}
+
+/// A claimed responder job.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponderJob {
+    /// Job ID; the answer's message ID is derived from it.
+    pub id: uuid::Uuid,
+    /// The organization.
+    pub organization_id: OrganizationId,
+    /// The conversation to answer in.
+    pub conversation_id: ConversationId,
+    /// The contact message to answer.
+    pub trigger_message_id: MessageId,
+    /// For a regenerated answer: the answer it is a sibling of.
+    pub sibling_of: Option<MessageId>,
+    /// Claims so far, this one included.
+    pub attempts: u32,
+}
+
+/// A knowledge-base article row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArticleRow {
+    /// Its ID.
+    pub id: parley_shared::ArticleId,
+    /// Owner.
+    pub organization_id: OrganizationId,
+    /// Title.
+    pub title: String,
+    /// Markdown text.
+    pub body: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A passage found by full-text search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PassageHit {
+    /// The article it is from.
+    pub article_id: parley_shared::ArticleId,
+    /// The article's title.
+    pub title: String,
+    /// The passage's section heading (the title for the first section).
+    pub heading: String,
+    /// The passage text.
+    pub body: String,
 }
 
 /// A staff account row.
@@ -530,6 +600,71 @@ pub trait Store: Send + Sync + 'static {
         &self,
         conversation_id: ConversationId,
         after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+
+    /// The organization's responder settings, if ever saved.
+    async fn responder_settings(
+        &self,
+        org: OrganizationId,
+    ) -> Result<Option<ResponderRow>, StoreError>;
+    /// Saves the organization's responder settings (whole row).
+    async fn put_responder_settings(
+        &self,
+        org: OrganizationId,
+        row: &ResponderRow,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Switches the responder on or off for one conversation.
+    async fn set_responder_active(
+        &self,
+        conversation: ConversationId,
+        active: bool,
+    ) -> Result<(), StoreError>;
+    /// Records a job (a regenerated answer); `false` if that job ID exists already.
+    async fn enqueue_job(&self, job: &ResponderJob, now: Timestamp) -> Result<bool, StoreError>;
+    /// Claims the oldest due job, pushing its next run `lease_ms` ahead (so it becomes due
+    /// again if this worker dies) and counting the attempt.
+    async fn claim_job(
+        &self,
+        now: Timestamp,
+        lease_ms: i64,
+    ) -> Result<Option<ResponderJob>, StoreError>;
+    /// Puts a job back to run at `run_at`, noting why.
+    async fn retry_job(
+        &self,
+        id: uuid::Uuid,
+        run_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Ends a job: `done`, or `failed` with a reason.
+    async fn finish_job(&self, id: uuid::Uuid, error: Option<&str>) -> Result<(), StoreError>;
+    /// Stores an article and its passages (`(heading, text)` in order).
+    async fn create_article(
+        &self,
+        article: &ArticleRow,
+        passages: &[(String, String)],
+    ) -> Result<(), StoreError>;
+    /// The organization's articles, newest first.
+    async fn articles(&self, org: OrganizationId) -> Result<Vec<ArticleRow>, StoreError>;
+    /// Deletes one of the organization's articles; `false` if there is none.
+    async fn delete_article(
+        &self,
+        org: OrganizationId,
+        id: parley_shared::ArticleId,
+    ) -> Result<bool, StoreError>;
+    /// The organization's passages best matching any of `terms` (plain words), best first.
+    async fn search_passages(
+        &self,
+        org: OrganizationId,
+        terms: &[String],
+        limit: u32,
+    ) -> Result<Vec<PassageHit>, StoreError>;
+    /// Up to `limit` of a conversation's messages with `seq <= up_to`, newest first.
+    async fn messages_up_to(
+        &self,
+        conversation_id: ConversationId,
+        up_to: u64,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError>;
 }

@@ -105,4 +105,27 @@ async fn listen(mut listener: PgListener, me: uuid::Uuid, tx: mpsc::Sender<super
     }
 }
 
+impl PgStore {
+    /// Full-text search: `$1` organization, `$2` tsquery text, `$3` limit; best
+    /// (`ts_rank`, headings weighted A) first.
+    const SEARCH_SQL: &'static str = "SELECT p.article_id, a.title, p.heading, p.body \
+         FROM article_passages p JOIN articles a ON a.id = p.article_id \
+         WHERE p.organization_id = $1 AND p.search @@ to_tsquery('english', $2) \
+         ORDER BY ts_rank(p.search, to_tsquery('english', $2)) DESC, p.id LIMIT $3";
+
+    /// Any of the words; only letters and digits are kept, so the tsquery always parses.
+    fn match_query(terms: &[String]) -> String {
+        terms
+            .iter()
+            .map(|t| {
+                t.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+            })
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
+
 impl_sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

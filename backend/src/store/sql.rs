@@ -36,7 +36,7 @@ macro_rules! message_columns {
 macro_rules! conversation_select {
     () => {
         "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
-         c.status, c.created_at, c.updated_at, c.last_seq, \
+         c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
@@ -51,7 +51,7 @@ macro_rules! conversation_select {
 macro_rules! inbox_select {
     () => {
         "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
-         c.status, c.created_at, c.updated_at, c.last_seq, \
+         c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
@@ -98,7 +98,7 @@ macro_rules! impl_sql_store {
         use $crate::store::{
             AnnouncedEvent, ApiKeyRow, ChatRow, ContactSession, ConversationCursor, Inserted,
             InviteRow, NewMessage, Organization, OwnedConversation, Store, StoreError, TreeMessage,
-            User,
+            User, ArticleRow, PassageHit, ResponderJob, ResponderRow,
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
@@ -287,6 +287,7 @@ macro_rules! impl_sql_store {
                     updated_at: Timestamp::from_unix_millis(row.try_get("updated_at")?),
                     last_seq: u64_of(row.try_get("last_seq")?),
                     last_message,
+                    responder_active: row.try_get::<i64, _>("responder_active")? != 0,
                     project_id: opt_project(row.try_get("project_id")?)?,
                 },
             })
@@ -637,6 +638,29 @@ macro_rules! impl_sql_store {
                     Err(e) => return Err(e.into()),
                     Ok(_) => {}
                 }
+                // The answer job commits with the question, or not at all (the outbox).
+                if let Some(job) = m.answer_job {
+                    sqlx::query(
+                        "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
+                         state, attempts, run_at, created_at) \
+                         SELECT $1, c.organization_id, c.id, $2, 'pending', 0, 0, $3 \
+                         FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
+                         WHERE c.id = $4 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
+                    )
+                    .bind(job.to_string())
+                    .bind(m.id.to_string())
+                    .bind(m.created_at.unix_millis())
+                    .bind(m.conversation_id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                // A person has answered: the responder steps back.
+                if m.role == MessageRole::Operator {
+                    sqlx::query("UPDATE conversations SET responder_active = 0 WHERE id = $1")
+                        .bind(m.conversation_id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let event = AnnouncedEvent::Message {
                     organization_id,
                     conversation_id: m.conversation_id,
@@ -680,6 +704,248 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter().map(|r| message_from_row(r, "")).collect()
+            }
+
+            async fn messages_up_to(
+                &self,
+                conversation_id: ConversationId,
+                up_to: u64,
+                limit: u32,
+            ) -> Result<Vec<Message>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT ",
+                    message_columns!(),
+                    " FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3"
+                ))
+                .bind(conversation_id.to_string())
+                .bind(i64_of(up_to))
+                .bind(i64::from(limit))
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(|r| message_from_row(r, "")).collect()
+            }
+
+            async fn responder_settings(&self, org: OrganizationId) -> Result<Option<ResponderRow>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT enabled, provider, base_url, model, api_key, instructions, context_messages \
+                     FROM responder_settings WHERE organization_id = $1",
+                )
+                .bind(org.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| -> Result<ResponderRow, StoreError> {
+                    Ok(ResponderRow {
+                        enabled: r.try_get::<i64, _>("enabled")? != 0,
+                        provider: r.try_get("provider")?,
+                        base_url: r.try_get("base_url")?,
+                        model: r.try_get("model")?,
+                        api_key: r.try_get("api_key")?,
+                        instructions: r.try_get("instructions")?,
+                        context_messages: u32::try_from(r.try_get::<i64, _>("context_messages")?)
+                            .map_err(|_| StoreError::Corrupt("bad context_messages".into()))?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_responder_settings(&self, org: OrganizationId, row: &ResponderRow, now: Timestamp) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO responder_settings (organization_id, enabled, provider, base_url, model, api_key, \
+                     instructions, context_messages, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (organization_id) DO UPDATE SET enabled = excluded.enabled, \
+                     provider = excluded.provider, base_url = excluded.base_url, model = excluded.model, \
+                     api_key = excluded.api_key, instructions = excluded.instructions, \
+                     context_messages = excluded.context_messages, updated_at = excluded.updated_at",
+                )
+                .bind(org.to_string())
+                .bind(i64::from(row.enabled))
+                .bind(&row.provider)
+                .bind(&row.base_url)
+                .bind(&row.model)
+                .bind(&row.api_key)
+                .bind(&row.instructions)
+                .bind(i64::from(row.context_messages))
+                .bind(now.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn set_responder_active(&self, conversation: ConversationId, active: bool) -> Result<(), StoreError> {
+                sqlx::query("UPDATE conversations SET responder_active = $1 WHERE id = $2")
+                    .bind(i64::from(active))
+                    .bind(conversation.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn enqueue_job(&self, job: &ResponderJob, now: Timestamp) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
+                     sibling_of, state, attempts, run_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(job.id.to_string())
+                .bind(job.organization_id.to_string())
+                .bind(job.conversation_id.to_string())
+                .bind(job.trigger_message_id.to_string())
+                .bind(job.sibling_of.map(|m| m.to_string()))
+                .bind(now.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_job(&self, now: Timestamp, lease_ms: i64) -> Result<Option<ResponderJob>, StoreError> {
+                // The outer WHERE re-checks the row: on PostgreSQL a concurrent claimer that
+                // won the row lock has moved run_at, so this one updates nothing.
+                let row = sqlx::query(
+                    "UPDATE responder_jobs SET run_at = $2, attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM responder_jobs WHERE state = 'pending' AND run_at <= $1 \
+                                 ORDER BY run_at LIMIT 1) \
+                     AND state = 'pending' AND run_at <= $1 \
+                     RETURNING id, organization_id, conversation_id, trigger_message_id, sibling_of, attempts",
+                )
+                .bind(now.unix_millis())
+                .bind(now.unix_millis().saturating_add(lease_ms))
+                .fetch_optional(&self.writer)
+                .await?;
+                row.map(|r| -> Result<ResponderJob, StoreError> {
+                    Ok(ResponderJob {
+                        id: uuid::Uuid::parse_str(&r.try_get::<String, _>("id")?)
+                            .map_err(|e| StoreError::Corrupt(format!("bad job id: {e}")))?,
+                        organization_id: parse_id(&r.try_get::<String, _>("organization_id")?)?,
+                        conversation_id: parse_id(&r.try_get::<String, _>("conversation_id")?)?,
+                        trigger_message_id: parse_id(&r.try_get::<String, _>("trigger_message_id")?)?,
+                        sibling_of: r
+                            .try_get::<Option<String>, _>("sibling_of")?
+                            .map(|s| parse_id(&s))
+                            .transpose()?,
+                        attempts: u32::try_from(r.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn retry_job(&self, id: uuid::Uuid, run_at: Timestamp, error: &str) -> Result<(), StoreError> {
+                sqlx::query("UPDATE responder_jobs SET run_at = $1, last_error = $2 WHERE id = $3 AND state = 'pending'")
+                    .bind(run_at.unix_millis())
+                    .bind(error)
+                    .bind(id.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn finish_job(&self, id: uuid::Uuid, error: Option<&str>) -> Result<(), StoreError> {
+                sqlx::query("UPDATE responder_jobs SET state = $1, last_error = $2 WHERE id = $3")
+                    .bind(if error.is_some() { "failed" } else { "done" })
+                    .bind(error)
+                    .bind(id.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn create_article(&self, a: &ArticleRow, passages: &[(String, String)]) -> Result<(), StoreError> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(
+                    "INSERT INTO articles (id, organization_id, title, body, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(a.id.to_string())
+                .bind(a.organization_id.to_string())
+                .bind(&a.title)
+                .bind(&a.body)
+                .bind(a.created_at.unix_millis())
+                .bind(a.updated_at.unix_millis())
+                .execute(&mut *tx)
+                .await?;
+                for (position, (heading, body)) in passages.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO article_passages (article_id, organization_id, position, heading, body) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(a.id.to_string())
+                    .bind(a.organization_id.to_string())
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                    .bind(heading)
+                    .bind(body)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn articles(&self, org: OrganizationId) -> Result<Vec<ArticleRow>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, organization_id, title, body, created_at, updated_at FROM articles \
+                     WHERE organization_id = $1 ORDER BY updated_at DESC, id",
+                )
+                .bind(org.to_string())
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(ArticleRow {
+                            id: parse_id(&r.try_get::<String, _>("id")?)?,
+                            organization_id: parse_id(&r.try_get::<String, _>("organization_id")?)?,
+                            title: r.try_get("title")?,
+                            body: r.try_get("body")?,
+                            created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
+                            updated_at: Timestamp::from_unix_millis(r.try_get("updated_at")?),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn delete_article(&self, org: OrganizationId, id: parley_shared::ArticleId) -> Result<bool, StoreError> {
+                let mut tx = self.writer.begin().await?;
+                // Passages first: the FTS index follows their deletes (SQLite trigger).
+                sqlx::query(
+                    "DELETE FROM article_passages WHERE article_id = $1 AND organization_id = $2",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?;
+                let gone = sqlx::query("DELETE FROM articles WHERE id = $1 AND organization_id = $2")
+                    .bind(id.to_string())
+                    .bind(org.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(gone.rows_affected() == 1)
+            }
+
+            async fn search_passages(
+                &self,
+                org: OrganizationId,
+                terms: &[String],
+                limit: u32,
+            ) -> Result<Vec<PassageHit>, StoreError> {
+                let query = <$store>::match_query(terms);
+                if query.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let rows = sqlx::query(<$store>::SEARCH_SQL)
+                    .bind(org.to_string())
+                    .bind(query)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(PassageHit {
+                            article_id: parse_id(&r.try_get::<String, _>("article_id")?)?,
+                            title: r.try_get("title")?,
+                            heading: r.try_get("heading")?,
+                            body: r.try_get("body")?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn create_owner_account(&self, org: &Organization, user: &User) -> Result<(), StoreError> {
@@ -1077,7 +1343,7 @@ macro_rules! impl_sql_store {
                 };
                 let rows = sqlx::query(
                     "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, c.status, c.created_at, \
-                     c.updated_at, c.last_seq, NULL AS m_id, s.metadata AS contact_metadata, \
+                     c.updated_at, c.last_seq, c.responder_active, NULL AS m_id, s.metadata AS contact_metadata, \
                      (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS messages_length, \
                      p.id AS p_id, p.name AS p_name, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
                      FROM conversations c JOIN contact_sessions s ON s.id = c.contact_session_id \

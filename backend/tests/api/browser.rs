@@ -59,6 +59,8 @@ fn start_chromedriver() -> Option<Chromedriver> {
 }
 
 async fn connect(driver: &Chromedriver, profile: &std::path::Path) -> Client {
+    // Test builds link two rustls crypto back ends (fantoccini's and reqwest's): pick one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let binary = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -282,6 +284,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
 #[tokio::test]
 async fn a_visitor_chats_from_the_demo_page_gets_a_live_reply_and_finds_it_after_reload() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
+    responder_off(&app).await;
     assert!(
         app.state.assets_dir.is_some(),
         "the widget is not built: run `cargo xtask build-widget` (or `cargo xtask test`)"
@@ -434,6 +437,7 @@ async fn support_scenario(
 #[tokio::test]
 async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_conversation() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
+    responder_off(&app).await;
     assert!(
         app.state.assets_dir.is_some(),
         "the web apps are not built: run `cargo xtask build-widget`"
@@ -456,6 +460,153 @@ async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_
     let _ = operator.close().await;
     match outcome {
         Ok(result) => result.expect("support scenario"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// These scenarios are about people talking: the demo organization's AI responder (on by
+/// default) is switched off so only the operator answers.
+async fn responder_off(app: &TestApp) {
+    let org =
+        parley_backend::organizations::ensure_demo(app.state.store.as_ref(), app.clock.as_ref())
+            .await
+            .unwrap();
+    parley_backend::responder::save(
+        &app.state,
+        org.id,
+        parley_shared::staff::ResponderSettings {
+            enabled: false,
+            context_messages: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
+/// The demo organization answers from its knowledge base: the visitor sees the answer
+/// stream in, then asks for a person, and the conversation shows up as escalated in the
+/// operator's dashboard.
+async fn responder_scenario(
+    app: &TestApp,
+    visitor: &Client,
+    operator: &Client,
+) -> Result<(), CmdError> {
+    visitor
+        .goto(app.demo_url.as_deref().expect("demo site"))
+        .await?;
+    open_widget(visitor).await?;
+    wait_css(visitor, "#parley-name")
+        .await?
+        .send_keys("Grace Hopper")
+        .await?;
+    visitor
+        .find(Locator::Css("#parley-email"))
+        .await?
+        .send_keys("grace@example.com")
+        .await?;
+    visitor
+        .find(Locator::Css(".auth-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".start-chat").await?.click().await?;
+    let conversation = wait_css(visitor, ".screen.chat")
+        .await?
+        .attr("data-conversation-id")
+        .await?
+        .expect("conversation id");
+    wait_css(visitor, ".composer textarea")
+        .await?
+        .send_keys(&format!(
+            "How much does delivery cost?{}",
+            char::from(Key::Enter)
+        ))
+        .await?;
+    // The answer is written while the visitor watches: a draft with part of the text...
+    let partial = wait_css(visitor, ".message.draft .bubble:not(.typing)")
+        .await?
+        .text()
+        .await?;
+    screenshot(visitor, "7-answer-streaming").await?;
+    // ...then the stored answer, from the right article.
+    let answer = wait_css(visitor, ".message.assistant:not(.draft) .bubble")
+        .await?
+        .text()
+        .await?;
+    assert!(answer.contains("Delivery costs 4 euros"), "{answer}");
+    assert!(
+        !partial.is_empty() && answer.starts_with(&partial) && partial.len() < answer.len(),
+        "streamed {partial:?}, then {answer:?}"
+    );
+    assert!(
+        answer.contains("Source: “Delivery › Delivery fees”"),
+        "{answer}"
+    );
+    screenshot(visitor, "8-answer").await?;
+
+    // "Talk to a person" hands it over.
+    wait_css(visitor, ".talk-to-person").await?.click().await?;
+    wait_css(visitor, ".status-bar.escalated").await?;
+
+    let (email, password) = app.demo_operator.clone().expect("demo operator");
+    operator.goto(&format!("{}/dashboard", app.base)).await?;
+    wait_css(operator, "#email")
+        .await?
+        .send_keys(&email)
+        .await?;
+    operator
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(&password)
+        .await?;
+    operator
+        .find(Locator::Css("form.auth button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(operator, ".tab[data-tab='escalated']")
+        .await?
+        .click()
+        .await?;
+    let row = format!(".row[data-conversation-id='{conversation}'][data-status='escalated']");
+    wait_css(operator, &row).await?.click().await?;
+    wait_xpath(
+        operator,
+        r#"//li[contains(@class,'staff')]/div[@class='bubble' and contains(text(), "Delivery costs 4 euros")]"#,
+    )
+    .await?;
+    screenshot(operator, "9-dashboard-escalated").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_demo_answers_from_its_knowledge_base_while_streaming_and_hands_over_to_a_person() {
+    let app = TestApp::spawn_with(|c| {
+        c.demo = true;
+        // Slow enough for the browser to see the answer being written.
+        c.responder_stream_ms = 250;
+    })
+    .await;
+    assert!(app.state.assets_dir.is_some(), "the web apps are not built");
+    let Some(driver) = start_chromedriver() else {
+        if browser_required() {
+            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
+        }
+        eprintln!("\n*** SKIPPED: responder end-to-end test: chromedriver not found ***\n");
+        return;
+    };
+    let (visitor_profile, operator_profile) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let visitor = connect(&driver, visitor_profile.path()).await;
+    let operator = connect(&driver, operator_profile.path()).await;
+    let outcome = AssertUnwindSafe(responder_scenario(&app, &visitor, &operator))
+        .catch_unwind()
+        .await;
+    let _ = visitor.close().await;
+    let _ = operator.close().await;
+    match outcome {
+        Ok(result) => result.expect("responder scenario"),
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }

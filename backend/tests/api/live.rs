@@ -49,7 +49,7 @@ impl Live {
         (live, first)
     }
 
-    async fn subscribed(
+    pub async fn subscribed(
         app: &TestApp,
         visitor: &Visitor<'_>,
         conversation: ConversationId,
@@ -226,6 +226,7 @@ async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
         content: "unannounced".into(),
         created_at: now,
         sibling_of: None,
+        answer_job: None,
     };
     store.insert_message(&message).await.unwrap();
 

@@ -17,4 +17,5 @@ mod messages;
 mod openapi;
 mod organizations;
 mod public_api;
+mod responder;
 mod store;

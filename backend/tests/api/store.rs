@@ -25,6 +25,7 @@ fn new_message(
         content: text.to_owned(),
         created_at: Timestamp::from_unix_millis(1_700_000_000_000),
         sibling_of: None,
+        answer_job: None,
     }
 }
 

@@ -264,12 +264,34 @@ fn ConversationView(props: &ConversationProps) -> Html {
             set_status(ConversationStatus::Unresolved, "Reopen", "reopen")
         }
     };
+    let responder = {
+        let (ctx, active) = (ctx.clone(), conversation.responder_active);
+        let onclick = Callback::from(move |_| {
+            let ctx = ctx.clone();
+            spawn_local(async move {
+                let path = format!("/api/dashboard/conversations/{id}/responder");
+                let body = parley_shared::staff::SetResponder { active: !active };
+                match api::put::<_, Conversation>(&path, &body).await {
+                    Ok(c) => ctx.dispatch(Action::ConversationChanged(c)),
+                    Err(e) => {
+                        check(&ctx, e);
+                    }
+                }
+            });
+        });
+        html! {
+            <button type="button" class={classes!("responder-toggle", active.then_some("on"))} {onclick}
+                title="The AI responder answers visitors until a person replies">
+                { if active { "AI answering · turn off" } else { "AI off · turn on" } }</button>
+        }
+    };
     html! {
         <section class="conversation" data-conversation-id={id.to_string()}>
             <header class="conversation-header">
                 <h2>{ &props.detail.contact.name }</h2>
                 <span class={classes!("status", conversation.status.as_str())}>{ conversation.status.as_str() }</span>
                 <span class="spacer"></span>
+                if conversation.status == ConversationStatus::Unresolved { { responder } }
                 { actions }
             </header>
             <ol class="messages">

@@ -3,6 +3,7 @@
 pub mod inbox;
 pub mod invite;
 pub mod login;
+pub mod responder;
 pub mod settings;
 
 use web_sys::HtmlInputElement;

@@ -27,6 +27,8 @@ pub fn SettingsPage() -> Html {
         <main class="settings">
             <Projects {manager} scope={*scope} {on_scope} />
             <WidgetForm key={format!("{:?}", *scope)} {manager} scope={*scope} />
+            <super::responder::ResponderForm {manager} />
+            <super::responder::Articles {manager} />
             <Members {manager} />
             if manager { <Invites /> }
             if manager { <ApiKeys /> }

@@ -58,6 +58,9 @@ struct ChatState {
     /// Sibling chosen at each fork of the tree, by parent; forks not here show the branch
     /// with the newest message.
     chosen: HashMap<Option<MessageId>, MessageId>,
+    /// The assistant's answer being written: its future ID, author and text so far (empty:
+    /// typing indicator).
+    draft: Option<(MessageId, String, String)>,
 }
 
 enum ChatAction {
@@ -67,6 +70,8 @@ enum ChatAction {
     Failed(MessageId, String),
     Retrying(MessageId),
     Status(ConversationStatus),
+    /// The assistant is writing (frame `draft`).
+    Draft(MessageId, String, String),
     /// Show this sibling at its fork (`‹ ›` navigation).
     Choose(Option<MessageId>, MessageId),
     Connected(bool),
@@ -80,6 +85,9 @@ impl ChatState {
         // Something new arrived: follow the conversation where it goes on.
         if !self.items.iter().any(|i| i.message.id == message.id) {
             self.chosen.clear();
+        }
+        if self.draft.as_ref().is_some_and(|d| d.0 == message.id) {
+            self.draft = None;
         }
         match self.items.iter_mut().find(|i| i.message.id == message.id) {
             Some(item) => {
@@ -136,6 +144,12 @@ impl Reducible for ChatState {
                 }
             }
             ChatAction::Status(status) => next.status = Some(status),
+            ChatAction::Draft(id, author, content) => {
+                // A late piece of an answer already stored changes nothing.
+                if !next.items.iter().any(|i| i.message.id == id) {
+                    next.draft = Some((id, author, content));
+                }
+            }
             ChatAction::Choose(parent, id) => {
                 next.chosen.insert(parent, id);
             }
@@ -220,6 +234,12 @@ async fn load_and_follow(
                 chat.dispatch(ChatAction::Confirmed(message));
             }
             ServerFrame::Status { status, .. } => chat.dispatch(ChatAction::Status(status)),
+            ServerFrame::Draft {
+                message_id,
+                author_name,
+                content,
+                ..
+            } => chat.dispatch(ChatAction::Draft(message_id, author_name, content)),
             ServerFrame::Ready { conversation } => {
                 chat.dispatch(ChatAction::Status(conversation.status))
             }
@@ -284,7 +304,8 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     }
     {
         let end = end.clone();
-        use_effect_with(chat.items.len(), move |_| {
+        let draft_len = chat.draft.as_ref().map_or(0, |d| d.2.len() + 1);
+        use_effect_with((chat.items.len(), draft_len), move |_| {
             if let Some(el) = end.cast::<web_sys::Element>() {
                 el.scroll_into_view_with_bool(false);
             }
@@ -390,6 +411,12 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         list.sort_by_key(|s| (s.sibling_index, s.seq));
         list.into_iter().map(|s| s.id).collect()
     };
+    let last_answer = branch
+        .last()
+        .map(|b| &stored[b.index])
+        .filter(|m| m.role == MessageRole::Assistant && m.previous_message_id.is_some())
+        .map(|m| m.id);
+    let answering = chat.status == Some(ConversationStatus::Unresolved) && chat.draft.is_none();
     let messages = shown.map(|(item, fork)| {
         let m = &item.message;
         let mine = m.role == MessageRole::Contact;
@@ -433,6 +460,19 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                             Callback::from(move |(parent, id)| chat.dispatch(ChatAction::Choose(parent, id)))
                         }} />
                 }
+                if answering && last_answer == Some(m.id) {
+                    <button type="button" class="regenerate" onclick={{
+                        let (ctx, token, answer) = (ctx.clone(), token.clone(), m.id);
+                        Callback::from(move |_| {
+                            let (ctx, token) = (ctx.clone(), token.clone());
+                            spawn_local(async move {
+                                if let Err(e) = api::regenerate(&token, id, answer).await {
+                                    handle_api_error(&ctx, e);
+                                }
+                            });
+                        })
+                    }}>{ "↻ Another answer" }</button>
+                }
                 if mine && m.seq > 0 && !resolved {
                     <EditMessage message={m.clone()} on_edited={{
                         let chat = chat.clone();
@@ -448,6 +488,33 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             </li>
         }
     });
+
+    let writing = chat.draft.as_ref().map(|(id, author, content)| {
+        html! {
+            <li class="message theirs assistant draft" data-message-id={id.to_string()} aria-busy="true">
+                <div class="meta"><span class="author">{ author.clone() }</span></div>
+                if content.is_empty() {
+                    <div class="bubble typing" aria-label="Typing"><span></span><span></span><span></span></div>
+                } else {
+                    <div class="bubble">{ content.clone() }</div>
+                }
+            </li>
+        }
+    });
+    let talk_to_person = {
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        Callback::from(move |_| {
+            let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+            spawn_local(async move {
+                match api::escalate(&token, id).await {
+                    Ok(c) => chat.dispatch(ChatAction::Status(c.status)),
+                    Err(e) => {
+                        handle_api_error(&ctx, e);
+                    }
+                }
+            });
+        })
+    };
 
     let config = ctx.organization.clone();
     let greeting = config
@@ -484,6 +551,9 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         <div class={classes!("status-bar", s.as_str())}>
             <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
             if chat.link == Link::Down && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
+            if s == ConversationStatus::Unresolved {
+                <button type="button" class="talk-to-person" onclick={talk_to_person.clone()}>{ "Talk to a person" }</button>
+            }
         </div>
     });
 
@@ -495,7 +565,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <main class="screen chat" data-conversation-id={id.to_string()}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
-                <ol class="messages" aria-live="polite">{ greeting }{ for messages }</ol>
+                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }</ol>
                 { suggestions }
                 <div ref={end}></div>
             </main>
