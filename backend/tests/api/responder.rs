@@ -402,6 +402,33 @@ async fn an_escalate_tool_call_hands_the_conversation_to_a_person() {
 }
 
 #[tokio::test]
+async fn a_resolve_tool_call_closes_the_conversation_after_the_answer() {
+    let fake = FakeProvider::start(vec![Reply::Stream(vec![
+        piece("Glad it works now. Have a nice day!"),
+        json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "call_1",
+            "type": "function", "function": {"name": "resolve", "arguments": "{}"}}]}}]}),
+    ])])
+    .await;
+    let app = TestApp::spawn_with(quick).await;
+    let org = app.organization("Acme").await;
+    use_provider(&app, org, &fake).await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    visitor
+        .say(conversation.id, "Thanks, that solved it!")
+        .await;
+    let (answer, _) = answer_over(&mut live).await;
+    assert_eq!(answer.content, "Glad it works now. Have a nice day!");
+    loop {
+        if let ServerFrame::Status { status, .. } = live.next().await {
+            assert_eq!(status, ConversationStatus::Resolved);
+            break;
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_timeout_or_malformed_json_ends_in_the_visible_failure_message_once() {
     for (script, requests) in [
         (

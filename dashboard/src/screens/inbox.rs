@@ -98,10 +98,10 @@ fn row(ctx: &Ctx, live: &LiveHandle, item: &InboxItem, selected: bool) -> Html {
     let preview = c.last_message.as_ref().map_or_else(
         || "New conversation".to_owned(),
         |m| {
-            let who = if m.role == MessageRole::Contact {
-                String::new()
-            } else {
-                "You: ".to_owned()
+            let who = match m.role {
+                MessageRole::Contact => String::new(),
+                MessageRole::Assistant => "Assistant: ".to_owned(),
+                _ => format!("{}: ", m.author_name.as_deref().unwrap_or("Support")),
             };
             format!("{who}{}", m.content.chars().take(90).collect::<String>())
         },
