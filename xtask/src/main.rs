@@ -7,6 +7,9 @@
 //! - `run`: builds the widget, then runs `parley serve --demo` (SQLite, demo site).
 //! - `test`: installs what the tests need where it can, builds the widget, and runs format
 //!   and lint checks and every test, including the headless-Chromium end-to-end test.
+//! - `bench [FLAGS]`: builds the server and the load generator with the `server` profile,
+//!   runs `parley-bench` (flags are passed on, e.g. `--seconds 30 --scales 1,2,4,8,16`), and
+//!   copies its table into the README.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -340,6 +343,45 @@ fn test() -> Result<()> {
     Ok(())
 }
 
+/// Markers around the benchmark table in the README.
+const BENCH_START: &str = "<!-- bench:start -->";
+const BENCH_END: &str = "<!-- bench:end -->";
+
+fn bench(extra: &[String]) -> Result<()> {
+    ensure_postgres()?;
+    build_widget()?;
+    run(cargo().args([
+        "build",
+        "--profile",
+        "server",
+        "--package",
+        "parley-backend",
+        "--package",
+        "parley-bench",
+    ]))?;
+    let bin = root().join("target/server");
+    run(Command::new(bin.join("parley-bench"))
+        .current_dir(root())
+        .arg("--parley")
+        .arg(bin.join("parley"))
+        .args(["--out", "bench", "--dist", "dist"])
+        .args(extra))?;
+    let table = std::fs::read_to_string(root().join("bench/results.md"))?;
+    let readme_path = root().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path)?;
+    let (Some(start), Some(end)) = (readme.find(BENCH_START), readme.find(BENCH_END)) else {
+        bail!("README.md lacks the {BENCH_START} … {BENCH_END} markers");
+    };
+    let updated = format!(
+        "{}{BENCH_START}\n{table}{}",
+        &readme[..start],
+        &readme[end..]
+    );
+    std::fs::write(readme_path, updated)?;
+    eprintln!("xtask: README.md updated with bench/results.md");
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -361,6 +403,9 @@ fn main() -> Result<()> {
             run(&mut cmd)
         }
         Some("test") => test(),
-        _ => bail!("usage: cargo xtask build-widget | run [PARLEY SERVE FLAGS] | test"),
+        Some("bench") => bench(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask build-widget | run [PARLEY SERVE FLAGS] | test | bench [FLAGS]"
+        ),
     }
 }

@@ -116,6 +116,9 @@ pub enum StoreError {
     /// A unique key exists already (e.g. an account's email).
     #[error("already exists")]
     Conflict,
+    /// SQLite's group commit failed as a whole (every message of the batch gets this).
+    #[error("group commit failed: {0}")]
+    Batch(String),
     /// The URL names a database this build does not support.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

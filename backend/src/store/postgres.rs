@@ -106,6 +106,11 @@ async fn listen(mut listener: PgListener, me: uuid::Uuid, tx: mpsc::Sender<super
 }
 
 impl PgStore {
+    /// Each message commits on its own: PostgreSQL takes concurrent writers.
+    async fn insert_one(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
+        self.insert_alone(m).await
+    }
+
     /// Full-text search: `$1` organization, `$2` tsquery text, `$3` limit; best
     /// (`ts_rank`, headings weighted A) first.
     const SEARCH_SQL: &'static str = "SELECT p.article_id, a.title, p.heading, p.body \

@@ -270,6 +270,183 @@ macro_rules! impl_sql_store {
             })
         }
 
+        /// Inserts one message inside `tx` without committing (see `InsertStep`). The
+        /// conversation row update serializes concurrent sends, so seqs are dense.
+        async fn insert_step(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            m: &NewMessage,
+        ) -> Result<InsertStep, StoreError> {
+                if let Some(existing) = message_by_id(&mut **tx, m.id).await? {
+                    return Ok(InsertStep::Existing(existing));
+                }
+                // Locks the conversation row: concurrent sends to it serialize here, so seqs are dense.
+                let bumped = sqlx::query(
+                    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 \
+                     WHERE id = $2 RETURNING last_seq, organization_id",
+                )
+                .bind(m.created_at.unix_millis())
+                .bind(m.conversation_id.to_string())
+                .fetch_one(&mut **tx)
+                .await?;
+                let seq: i64 = bumped.try_get("last_seq")?;
+                let organization_id: OrganizationId =
+                    parse_id(&bumped.try_get::<String, _>("organization_id")?)?;
+                // The new message continues the chain after the previous one (read after the
+                // row lock above, so concurrent sends chain in seq order).
+                let (previous_id, depth, root_id, sibling_index) = match m.sibling_of {
+                    // An edit takes the original's place in the tree, as its next sibling.
+                    Some(original) => {
+                        let o = sqlx::query(
+                            "SELECT previous_message_id, depth, root_message_id FROM messages \
+                             WHERE id = $1 AND conversation_id = $2",
+                        )
+                        .bind(original.to_string())
+                        .bind(m.conversation_id.to_string())
+                        .fetch_one(&mut **tx)
+                        .await?;
+                        let parent: Option<String> = o.try_get("previous_message_id")?;
+                        let last_sibling: i64 = match &parent {
+                            Some(p) => sqlx::query_scalar(
+                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                                 WHERE conversation_id = $1 AND previous_message_id = $2",
+                            )
+                            .bind(m.conversation_id.to_string())
+                            .bind(p)
+                            .fetch_one(&mut **tx)
+                            .await?,
+                            None => sqlx::query_scalar(
+                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                                 WHERE conversation_id = $1 AND previous_message_id IS NULL",
+                            )
+                            .bind(m.conversation_id.to_string())
+                            .fetch_one(&mut **tx)
+                            .await?,
+                        };
+                        (parent, o.try_get::<i64, _>("depth")?, o.try_get("root_message_id")?, last_sibling + 1)
+                    }
+                    // Otherwise the new message continues the chain after the previous one (read
+                    // after the row lock above, so concurrent sends chain in seq order).
+                    None => {
+                        let previous = sqlx::query(
+                            "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
+                        )
+                        .bind(m.conversation_id.to_string())
+                        .bind(seq - 1)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        match &previous {
+                            Some(p) => {
+                                let id: String = p.try_get("id")?;
+                                let root: Option<String> = p.try_get("root_message_id")?;
+                                (Some(id.clone()), p.try_get::<i64, _>("depth")? + 1, Some(root.unwrap_or(id)), 0)
+                            }
+                            None => (None, 0, None, 0),
+                        }
+                    }
+                };
+                let inserted = sqlx::query(
+                    "INSERT INTO messages \
+                     (id, conversation_id, seq, role, author_name, author_id, content, created_at, \
+                      previous_message_id, depth, root_message_id, sibling_index) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(m.id.to_string())
+                .bind(m.conversation_id.to_string())
+                .bind(seq)
+                .bind(m.role.as_str())
+                .bind(&m.author_name)
+                .bind(m.author_id.map(|u| u.to_string()))
+                .bind(&m.content)
+                .bind(m.created_at.unix_millis())
+                .bind(previous_id.as_deref())
+                .bind(depth)
+                .bind(root_id)
+                .bind(sibling_index)
+                .execute(&mut **tx)
+                .await;
+                match inserted {
+                    // A concurrent retry of the same ID committed first: the caller rolls back
+                    // (the seq too) and answers with the stored message.
+                    Err(e) if is_unique_violation(&e) => return Ok(InsertStep::Raced),
+                    Err(e) => return Err(e.into()),
+                    Ok(_) => {}
+                }
+                // The answer job commits with the question, or not at all (the outbox).
+                if let Some(job) = m.answer_job {
+                    sqlx::query(
+                        "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
+                         state, attempts, run_at, created_at) \
+                         SELECT $1, c.organization_id, c.id, $2, 'pending', 0, 0, $3 \
+                         FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
+                         WHERE c.id = $4 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
+                    )
+                    .bind(job.to_string())
+                    .bind(m.id.to_string())
+                    .bind(m.created_at.unix_millis())
+                    .bind(m.conversation_id.to_string())
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                // A person has answered: the responder steps back.
+                if m.role == MessageRole::Operator {
+                    sqlx::query("UPDATE conversations SET responder_active = 0 WHERE id = $1")
+                        .bind(m.conversation_id.to_string())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                let event = AnnouncedEvent::Message {
+                    organization_id,
+                    conversation_id: m.conversation_id,
+                    message_id: m.id,
+                };
+                Ok(InsertStep::Created(Message {
+                    id: m.id,
+                    conversation_id: m.conversation_id,
+                    seq: u64_of(seq),
+                    role: m.role,
+                    author_name: m.author_name.clone(),
+                    content: m.content.clone(),
+                    created_at: m.created_at,
+                    rating: None,
+                    previous_message_id: previous_id.map(|id| parse_id(&id)).transpose()?,
+                    sibling_index: u32::try_from(sibling_index)
+                        .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
+                }, event))
+        }
+
+        /// Outcome of [`insert_step`].
+        enum InsertStep {
+            /// Inserted; commit (after announcing `event`).
+            Created(Message, AnnouncedEvent),
+            /// The ID exists already: this is the stored message.
+            Existing(Message),
+            /// A concurrent insert of the same ID won: roll back, then read it.
+            Raced,
+        }
+
+        impl $store {
+            /// Inserts one message in its own transaction.
+            #[allow(dead_code)] // SQLite inserts through its group commit instead.
+            async fn insert_alone(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
+                let mut tx = self.writer.begin().await?;
+                match insert_step(&mut tx, m).await? {
+                    InsertStep::Existing(existing) => Ok(Inserted::Existing(existing)),
+                    InsertStep::Raced => {
+                        tx.rollback().await?;
+                        match message_by_id(&self.writer, m.id).await? {
+                            Some(existing) => Ok(Inserted::Existing(existing)),
+                            None => Err(StoreError::Conflict),
+                        }
+                    }
+                    InsertStep::Created(message, event) => {
+                        self.announce(&mut tx, &event).await?;
+                        tx.commit().await?;
+                        Ok(Inserted::Created(message))
+                    }
+                }
+            }
+        }
+
         fn conversation_from_row(row: &$row) -> Result<OwnedConversation, StoreError> {
             let status: String = row.try_get("status")?;
             let last_message = match row.try_get::<Option<String>, _>("m_id")? {
@@ -536,151 +713,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn insert_message(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
-                let mut tx = self.writer.begin().await?;
-                if let Some(existing) = message_by_id(&mut *tx, m.id).await? {
-                    return Ok(Inserted::Existing(existing));
-                }
-                // Locks the conversation row: concurrent sends to it serialize here, so seqs are dense.
-                let bumped = sqlx::query(
-                    "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 \
-                     WHERE id = $2 RETURNING last_seq, organization_id",
-                )
-                .bind(m.created_at.unix_millis())
-                .bind(m.conversation_id.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-                let seq: i64 = bumped.try_get("last_seq")?;
-                let organization_id: OrganizationId =
-                    parse_id(&bumped.try_get::<String, _>("organization_id")?)?;
-                // The new message continues the chain after the previous one (read after the
-                // row lock above, so concurrent sends chain in seq order).
-                let (previous_id, depth, root_id, sibling_index) = match m.sibling_of {
-                    // An edit takes the original's place in the tree, as its next sibling.
-                    Some(original) => {
-                        let o = sqlx::query(
-                            "SELECT previous_message_id, depth, root_message_id FROM messages \
-                             WHERE id = $1 AND conversation_id = $2",
-                        )
-                        .bind(original.to_string())
-                        .bind(m.conversation_id.to_string())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        let parent: Option<String> = o.try_get("previous_message_id")?;
-                        let last_sibling: i64 = match &parent {
-                            Some(p) => sqlx::query_scalar(
-                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
-                                 WHERE conversation_id = $1 AND previous_message_id = $2",
-                            )
-                            .bind(m.conversation_id.to_string())
-                            .bind(p)
-                            .fetch_one(&mut *tx)
-                            .await?,
-                            None => sqlx::query_scalar(
-                                "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
-                                 WHERE conversation_id = $1 AND previous_message_id IS NULL",
-                            )
-                            .bind(m.conversation_id.to_string())
-                            .fetch_one(&mut *tx)
-                            .await?,
-                        };
-                        (parent, o.try_get::<i64, _>("depth")?, o.try_get("root_message_id")?, last_sibling + 1)
-                    }
-                    // Otherwise the new message continues the chain after the previous one (read
-                    // after the row lock above, so concurrent sends chain in seq order).
-                    None => {
-                        let previous = sqlx::query(
-                            "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
-                        )
-                        .bind(m.conversation_id.to_string())
-                        .bind(seq - 1)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        match &previous {
-                            Some(p) => {
-                                let id: String = p.try_get("id")?;
-                                let root: Option<String> = p.try_get("root_message_id")?;
-                                (Some(id.clone()), p.try_get::<i64, _>("depth")? + 1, Some(root.unwrap_or(id)), 0)
-                            }
-                            None => (None, 0, None, 0),
-                        }
-                    }
-                };
-                let inserted = sqlx::query(
-                    "INSERT INTO messages \
-                     (id, conversation_id, seq, role, author_name, author_id, content, created_at, \
-                      previous_message_id, depth, root_message_id, sibling_index) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(m.id.to_string())
-                .bind(m.conversation_id.to_string())
-                .bind(seq)
-                .bind(m.role.as_str())
-                .bind(&m.author_name)
-                .bind(m.author_id.map(|u| u.to_string()))
-                .bind(&m.content)
-                .bind(m.created_at.unix_millis())
-                .bind(previous_id.as_deref())
-                .bind(depth)
-                .bind(root_id)
-                .bind(sibling_index)
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    // A concurrent retry of the same ID committed first: roll back (the seq too)
-                    // and answer with the stored message.
-                    Err(e) if is_unique_violation(&e) => {
-                        tx.rollback().await?;
-                        return match message_by_id(&self.writer, m.id).await? {
-                            Some(existing) => Ok(Inserted::Existing(existing)),
-                            None => Err(e.into()),
-                        };
-                    }
-                    Err(e) => return Err(e.into()),
-                    Ok(_) => {}
-                }
-                // The answer job commits with the question, or not at all (the outbox).
-                if let Some(job) = m.answer_job {
-                    sqlx::query(
-                        "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
-                         state, attempts, run_at, created_at) \
-                         SELECT $1, c.organization_id, c.id, $2, 'pending', 0, 0, $3 \
-                         FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
-                         WHERE c.id = $4 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
-                    )
-                    .bind(job.to_string())
-                    .bind(m.id.to_string())
-                    .bind(m.created_at.unix_millis())
-                    .bind(m.conversation_id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                // A person has answered: the responder steps back.
-                if m.role == MessageRole::Operator {
-                    sqlx::query("UPDATE conversations SET responder_active = 0 WHERE id = $1")
-                        .bind(m.conversation_id.to_string())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let event = AnnouncedEvent::Message {
-                    organization_id,
-                    conversation_id: m.conversation_id,
-                    message_id: m.id,
-                };
-                self.announce(&mut tx, &event).await?;
-                tx.commit().await?;
-                Ok(Inserted::Created(Message {
-                    id: m.id,
-                    conversation_id: m.conversation_id,
-                    seq: u64_of(seq),
-                    role: m.role,
-                    author_name: m.author_name.clone(),
-                    content: m.content.clone(),
-                    created_at: m.created_at,
-                    rating: None,
-                    previous_message_id: previous_id.map(|id| parse_id(&id)).transpose()?,
-                    sibling_index: u32::try_from(sibling_index)
-                        .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
-                }))
+                self.insert_one(m).await
             }
 
             async fn message(&self, id: MessageId) -> Result<Option<Message>, StoreError> {
