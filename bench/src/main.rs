@@ -5,6 +5,7 @@
 //!
 //! Run it through `cargo xtask bench` (builds in release, then updates the README table).
 
+mod browser;
 mod load;
 mod server;
 
@@ -43,6 +44,9 @@ struct Args {
     /// Where `results.json` and `results.md` go.
     #[arg(long, default_value = "bench")]
     out: PathBuf,
+    /// Cold visits of the demo page in headless Chromium (0 skips the measurement).
+    #[arg(long, default_value_t = 5)]
+    browser_runs: usize,
     /// Built web assets (for the payload sizes).
     #[arg(long, default_value = "dist")]
     dist: PathBuf,
@@ -82,12 +86,28 @@ async fn main() -> Result<()> {
         run["database"] = json!(db);
         runs.push(run);
     }
+    // (7) In Chromium, on a server with the demo site.
+    let tti = if args.browser_runs > 0 {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let dir = std::env::temp_dir().join(format!("parley-bench-demo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        let server = server::Server::start_demo(&args.parley, &dir).await?;
+        let demo = server.demo.clone().unwrap_or_default();
+        let result = browser::time_to_interactive(&demo, args.browser_runs).await;
+        drop(server);
+        let _ = std::fs::remove_dir_all(&dir);
+        result.unwrap_or_else(|e| json!({"error": e.to_string()}))
+    } else {
+        Value::Null
+    };
     let machine = machine();
     let payload = load::payload(&args.dist)?;
     let results = json!({
         "command": std::env::args().collect::<Vec<_>>().join(" "),
         "machine": machine,
         "payload": payload,
+        "timeToInteractive": tti,
         "pgbench": server::pgbench(&args.postgres),
         "runs": runs,
     });

@@ -14,6 +14,8 @@ pub struct Server {
     pub base: String,
     /// Its process ID (for memory readings).
     pub pid: u32,
+    /// The demo customer site, when started with it.
+    pub demo: Option<String>,
 }
 
 impl Server {
@@ -21,6 +23,20 @@ impl Server {
     /// (default: SQLite in `dir`). The AI responder is off for new organizations, so only
     /// Parley's own path is measured.
     pub async fn start(parley: &Path, dir: &Path, database_url: Option<&str>) -> Result<Self> {
+        Self::spawn(parley, dir, database_url, false).await
+    }
+
+    /// Starts `parley serve --demo` (SQLite) and reads where its demo site listens.
+    pub async fn start_demo(parley: &Path, dir: &Path) -> Result<Self> {
+        Self::spawn(parley, dir, None, true).await
+    }
+
+    async fn spawn(
+        parley: &Path,
+        dir: &Path,
+        database_url: Option<&str>,
+        demo: bool,
+    ) -> Result<Self> {
         let mut command = tokio::process::Command::new(parley);
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
@@ -33,6 +49,9 @@ impl Server {
         if let Some(url) = database_url {
             command.args(["--database-url", url]);
         }
+        if demo {
+            command.args(["--demo", "--demo-bind", "127.0.0.1:0"]);
+        }
         let mut child = command.spawn().context("starting parley")?;
         let pid = child.id().context("parley pid")?;
         let stdout = child.stdout.take().context("stdout")?;
@@ -42,8 +61,22 @@ impl Server {
             bail!("unexpected first line {first:?}");
         };
         let base = base.to_owned();
+        let mut demo_url = None;
+        if demo {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("Demo customer site: ") {
+                    demo_url = rest.split_whitespace().next().map(str::to_owned);
+                    break;
+                }
+            }
+        }
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, base, pid })
+        Ok(Self {
+            child,
+            base,
+            pid,
+            demo: demo_url,
+        })
     }
 
     /// Resident memory, KiB.

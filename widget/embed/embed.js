@@ -10,6 +10,7 @@
  */
 (function () {
   "use strict";
+  var started = window.performance && performance.now();
   var VERSION = 1;
   var script = document.currentScript ||
     document.querySelector("script[data-organization-id][src*='embed.js']");
@@ -85,7 +86,10 @@
     button = document.createElement("button");
     button.id = "parley-launcher";
     button.type = "button";
-    button.addEventListener("click", function () { setOpen(!open); });
+    button.addEventListener("click", function () {
+      if (!open && !frame && window.performance && performance.mark) performance.mark("parley:launcher-click");
+      setOpen(!open);
+    });
     panel = document.createElement("div");
     panel.id = "parley-panel";
     root.appendChild(style);
@@ -141,10 +145,18 @@
   }
 
   function start() {
+    var begin = window.performance && performance.now();
     mount();
     configure();
     for (var i = 0; i < queue.length; i++) Parley.apply(null, queue[i]);
+    measure("parley:embed-start", begin);
   }
+  // User Timing entries of this script's own main-thread work (`cargo xtask bench`).
+  function measure(name, from) {
+    if (from === undefined || !performance.measure) return;
+    try { performance.measure(name, { start: from, end: performance.now() }); } catch (e) {}
+  }
+  measure("parley:embed-eval", started);
   if (document.body) start();
   else document.addEventListener("DOMContentLoaded", start);
 })();

@@ -139,6 +139,8 @@ fn bind_app(
         "target/wasm32-unknown-unknown/release/{krate}.wasm"
     ));
     let out = root().join("dist").join(folder);
+    // Start clean: older content-hashed files would otherwise pile up.
+    let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&input)
@@ -161,6 +163,25 @@ fn bind_app(
         )
         .with_context(|| format!("copying {folder}/static/{file}"))?;
     }
+    // Content-hashed names, so the server can let browsers cache them for a year: each file
+    // is renamed after its hash, then the files that name it are rewritten (and hashed in
+    // turn): wasm → JS glue → boot script; the page keeps its name.
+    let css = statics
+        .iter()
+        .find(|f| f.ends_with(".css"))
+        .context("a stylesheet")?;
+    hash_name(
+        &out,
+        &format!("{module}_bg.wasm"),
+        &[&format!("{module}.js")],
+    )?;
+    hash_name(&out, &format!("{module}.js"), &["boot.js", "index.html"])?;
+    hash_name(&out, "boot.js", &["index.html"])?;
+    hash_name(&out, css, &["index.html"])?;
+    let wasm = std::fs::read_dir(&out)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .context("the hashed wasm")?;
     for entry in std::fs::read_dir(&out)? {
         let path = entry?.path();
         if matches!(
@@ -177,6 +198,27 @@ fn bind_app(
         size / 1024
     );
     Ok(())
+}
+
+/// Renames `dir/file` to `stem-HASH.ext` (the first 12 hex digits of its SHA-256) and
+/// replaces its old name by the new one in each of `referrers` (files in `dir`).
+fn hash_name(dir: &Path, file: &str, referrers: &[&str]) -> Result<String> {
+    use sha2::Digest;
+    let path = dir.join(file);
+    let data = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let hash = hex::encode(sha2::Sha256::digest(&data));
+    let (stem, ext) = file.rsplit_once('.').context("a file extension")?;
+    let hashed = format!("{stem}-{}.{ext}", &hash[..12]);
+    std::fs::rename(&path, dir.join(&hashed))?;
+    for referrer in referrers {
+        let r = dir.join(referrer);
+        let text = std::fs::read_to_string(&r)?;
+        if !text.contains(file) {
+            bail!("{referrer} does not name {file}");
+        }
+        std::fs::write(&r, text.replace(file, &hashed))?;
+    }
+    Ok(hashed)
 }
 
 /// Writes `FILE.br` (brotli, quality 11) and `FILE.gz` (gzip, level 9) beside `file`: the

@@ -98,20 +98,29 @@ fn assets(state: &AppState) -> Router<AppState> {
             .route("/dashboard/assets/{*path}", get(not_built));
     };
     let not_found = || (|| async { Error::RouteNotFound }).into_service();
+    // Asset names carry their content's hash (written by `cargo xtask build-widget`): a
+    // changed file gets a new name, so browsers may keep each one for a year.
+    // Only found files: a 404 (say, during a deploy) must not be cached.
+    let immutable = || {
+        SetResponseHeaderLayer::overriding(CACHE_CONTROL, |res: &Response<_>| {
+            res.status()
+                .is_success()
+                .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+        })
+    };
+    let assets = |folder: &str| {
+        tower::ServiceBuilder::new()
+            .layer(immutable())
+            .service(precompressed(ServeDir::new(dir.join(folder))).fallback(not_found()))
+    };
     router
-        .nest_service(
-            "/widget/assets",
-            precompressed(ServeDir::new(dir.join("widget"))).fallback(not_found()),
-        )
+        .nest_service("/widget/assets", assets("widget"))
         .route_service(
             "/dashboard",
             ServeFile::new(dir.join("dashboard/index.html")),
         )
-        .nest_service(
-            "/dashboard/assets",
-            precompressed(ServeDir::new(dir.join("dashboard"))).fallback(not_found()),
-        )
-        // File names are not content-hashed yet, so browsers must revalidate (ETag / Last-Modified).
+        .nest_service("/dashboard/assets", assets("dashboard"))
+        // The pages naming those files are revalidated on each load (ETag / Last-Modified).
         .layer(SetResponseHeaderLayer::if_not_present(
             CACHE_CONTROL,
             HeaderValue::from_static("no-cache"),

@@ -93,11 +93,15 @@ async fn web_assets_are_served_compressed_when_the_browser_accepts_it() {
         app.state.assets_dir.is_some(),
         "the web apps are not built: run `cargo xtask build-widget`"
     );
+    let dir = app.state.assets_dir.clone().unwrap();
+    let widget_wasm = hashed(&dir.join("widget"), "parley_widget_bg-", ".wasm");
+    let dashboard_wasm = hashed(&dir.join("dashboard"), "parley_dashboard_bg-", ".wasm");
     for (path, encoding) in [
-        ("/widget/assets/parley_widget_bg.wasm", "br"),
-        ("/dashboard/assets/parley_dashboard_bg.wasm", "gzip"),
-        ("/embed.js", "br"),
+        (format!("/widget/assets/{widget_wasm}"), "br"),
+        (format!("/dashboard/assets/{dashboard_wasm}"), "gzip"),
+        ("/embed.js".to_owned(), "br"),
     ] {
+        let path = path.as_str();
         let plain = app.client.get(app.url(path)).send().await.unwrap();
         assert!(plain.headers().get("content-encoding").is_none());
         let plain_len = plain.bytes().await.unwrap().len();
@@ -116,18 +120,43 @@ async fn web_assets_are_served_compressed_when_the_browser_accepts_it() {
             "{path}: {packed_len} vs {plain_len}"
         );
     }
-    // The build's maximum-level brotli file is what is sent, not an on-the-fly one.
-    let dir = app.state.assets_dir.as_ref().unwrap();
-    let prebuilt = std::fs::metadata(dir.join("widget/parley_widget_bg.wasm.br"))
+    // The build's maximum-level brotli file is what is sent, not an on-the-fly one, and
+    // its content-hashed name lets browsers keep it for a year.
+    let prebuilt = std::fs::metadata(dir.join(format!("widget/{widget_wasm}.br")))
         .unwrap()
         .len();
     let sent = app
         .client
-        .get(app.url("/widget/assets/parley_widget_bg.wasm"))
+        .get(app.url(&format!("/widget/assets/{widget_wasm}")))
         .header("accept-encoding", "br")
         .send()
         .await
         .unwrap();
     assert_eq!(sent.headers()["content-type"], "application/wasm");
+    assert_eq!(
+        sent.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(sent.bytes().await.unwrap().len() as u64, prebuilt);
+    // The pages that name the hashed files are revalidated on every load.
+    for page in ["/widget", "/dashboard"] {
+        let resp = app.client.get(app.url(page)).send().await.unwrap();
+        assert_eq!(resp.headers()["cache-control"], "no-cache", "{page}");
+        let html = resp.text().await.unwrap();
+        assert!(
+            !html.contains("_bg.wasm") && html.contains("/assets/boot-"),
+            "{html}"
+        );
+    }
+}
+
+/// The one file in `dir` named `PREFIX<hash>SUFFIX`.
+fn hashed(dir: &std::path::Path, prefix: &str, suffix: &str) -> String {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    names[0].clone()
 }

@@ -59,6 +59,13 @@ fn metadata() -> ContactMetadata {
 #[function_component]
 pub fn AuthScreen() -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
+    // A User Timing mark once the form is on screen: `cargo xtask bench` measures time to
+    // interactive (launcher click → this mark) with it.
+    use_effect_with((), |_| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("parley:auth-ready");
+        }
+    });
     let name = use_state(String::new);
     let email = use_state(String::new);
     let name_error = use_state(|| None::<String>);
