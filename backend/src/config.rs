@@ -117,6 +117,15 @@ pub struct Config {
     )]
     pub live_ping_ms: u64,
 
+    /// Longest a request may take, its body's upload included, in milliseconds (then 408).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_REQUEST_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub request_timeout_ms: u64,
+
     /// AI responder workers per process.
     #[arg(
         long,
@@ -250,6 +259,7 @@ impl Config {
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,
             live_ping_ms: 25_000,
+            request_timeout_ms: 30_000,
             responder_workers: 2,
             responder_poll_ms: 1000,
             responder_lease_ms: 120_000,

@@ -70,6 +70,9 @@ pub enum Error {
     /// 404 `not_found`: no such project in this organization.
     #[error("project not found")]
     ProjectNotFound,
+    /// 408 `request_timeout`: the request took longer than the server allows.
+    #[error("the request took too long")]
+    RequestTimeout,
     /// 409 `responder_inactive`: the AI responder no longer answers in this conversation.
     #[error("the assistant no longer answers in this conversation; a person will reply")]
     ResponderInactive,

@@ -54,6 +54,8 @@ pub enum ErrorCode {
     MessageIdConflict,
     /// 409: the AI responder no longer answers in this conversation (a person took over).
     ResponderInactive,
+    /// 408: the request (or its body's upload) took too long.
+    RequestTimeout,
     /// 429: too many requests; see `Retry-After`.
     RateLimited,
     /// 500: something failed on the server; details are in the server log only.

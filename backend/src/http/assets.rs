@@ -67,13 +67,30 @@ async fn widget_page(
         html,
     )
         .into_response();
-    if !origins.is_empty()
-        && let Ok(csp) = HeaderValue::from_str(&format!("frame-ancestors {}", origins.join(" ")))
-    {
-        response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
-    }
+    // Any site may frame the widget unless the organization lists its own.
+    let ancestors = if origins.is_empty() {
+        "*".to_owned()
+    } else {
+        origins.join(" ")
+    };
+    let csp = HeaderValue::from_str(&format!("{APP_CSP}; frame-ancestors {ancestors}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(APP_CSP));
+    response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
     Ok(response)
 }
+
+/// The dashboard's policy: [`APP_CSP`], and no site may frame it (clickjacking).
+const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Content-Security-Policy of the two web apps: their own scripts and WebAssembly only
+/// (`'wasm-unsafe-eval'` compiles the wasm; no inline or third-party script), no plugins, no
+/// `<base>` rewriting, requests to this server only (`'self'` covers its WebSocket). Inline
+/// styles stay allowed: the apps set colors through `style` attributes.
+pub const APP_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'";
 
 /// Serves `FILE.br` / `FILE.gz` (written by `cargo xtask build-widget`) when the browser
 /// accepts them.
@@ -117,7 +134,12 @@ fn assets(state: &AppState) -> Router<AppState> {
         .nest_service("/widget/assets", assets("widget"))
         .route_service(
             "/dashboard",
-            ServeFile::new(dir.join("dashboard/index.html")),
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(DASHBOARD_CSP),
+                ))
+                .service(ServeFile::new(dir.join("dashboard/index.html"))),
         )
         .nest_service("/dashboard/assets", assets("dashboard"))
         // The pages naming those files are revalidated on each load (ETag / Last-Modified).

@@ -38,6 +38,7 @@ impl Error {
             Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
             Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
             Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
+            Error::RequestTimeout => (S::REQUEST_TIMEOUT, C::RequestTimeout),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),

@@ -14,8 +14,11 @@ mod widget;
 use crate::app::AppState;
 use crate::error::Error;
 use axum::Router;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,6 +39,26 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Every response: no MIME sniffing, and no Referer leaving Parley's pages.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        // A request (a slow client's upload included) gets 30 s by default, then a JSON 408; live
+        // sockets, once upgraded, are not requests any more.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    Error::RequestTimeout
+                }))
+                .layer(tower::timeout::TimeoutLayer::new(
+                    std::time::Duration::from_millis(state.config.request_timeout_ms),
+                )),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -134,13 +134,21 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     // The demo page really is another origin than the widget.
     let host_origin = client.execute("return location.origin", vec![]).await?;
     assert_ne!(host_origin.as_str(), Some(app.base.as_str()));
-    // Nothing heavy loads before the first open.
+    // Nothing heavy loads before the first open, and nothing is written to the visitor's
+    // cookies or storage (the widget's own storage lives in its iframe, created on open).
     assert!(
         client
             .find_all(Locator::Css("#parley-panel iframe"))
             .await?
             .is_empty()
     );
+    let written = client
+        .execute(
+            "return document.cookie + '|' + localStorage.length + '|' + sessionStorage.length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(written.as_str(), Some("|0|0"));
 
     open_widget(client).await?;
     wait_css(client, "#parley-name")

@@ -1,0 +1,92 @@
+//! Transport hardening: security headers on every response, a strict Content-Security-Policy
+//! on the web apps, and a time limit on slow requests (a JSON 408, like every error).
+
+use crate::helpers::TestApp;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[tokio::test]
+async fn every_response_forbids_sniffing_and_referrers() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/healthz",
+        "/embed.js",
+        "/api/widget/contact-session",
+        "/nope",
+    ] {
+        let r = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(r.headers()["referrer-policy"], "no-referrer", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_web_apps_run_under_a_strict_content_security_policy() {
+    let app = TestApp::spawn().await;
+    assert!(app.state.assets_dir.is_some(), "the web apps are not built");
+    let org = app.organization("Acme").await;
+    let widget = app
+        .client
+        .get(app.url(&format!("/widget?organizationId={org}")))
+        .send()
+        .await
+        .unwrap();
+    let dashboard = app.client.get(app.url("/dashboard")).send().await.unwrap();
+    for (page, ancestors) in [
+        (widget, "frame-ancestors *"),
+        (dashboard, "frame-ancestors 'none'"),
+    ] {
+        let csp = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            ancestors,
+        ] {
+            assert!(csp.contains(directive), "{directive} missing from {csp}");
+        }
+        assert!(
+            !csp.contains("unsafe-inline'; script") && !csp.contains("script-src 'self' 'unsafe"),
+            "{csp}"
+        );
+    }
+}
+
+/// A client that sends headers and then stalls its body gets a JSON 408 once the request
+/// time limit passes, and the server is not held up.
+#[tokio::test]
+async fn a_stalled_upload_gets_a_json_408() {
+    let app = TestApp::spawn_with(|c| c.request_timeout_ms = 300).await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    socket
+        .write_all(
+            b"POST /api/widget/contact-sessions HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = socket.read(&mut buf).await.unwrap();
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("}") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer to a stalled upload");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+    assert!(text.contains("\"statusCode\":408"), "{text}");
+    // Others are served meanwhile.
+    let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}
