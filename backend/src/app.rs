@@ -32,6 +32,9 @@ pub struct AppState {
     pub accounts: Arc<crate::accounts::Accounts>,
     /// The AI responder's wake-up bell and HTTP client.
     pub responder: Arc<crate::responder::Responder>,
+    /// Set to `true` when the server is shutting down: live sockets close with a
+    /// "restarting, reconnect" frame instead of being cut.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// The URL browsers reach this server at (no trailing slash).
     pub public_url: Arc<str>,
 }
@@ -159,6 +162,7 @@ impl Application {
             accounts,
             public_url: Arc::from(public_url.as_str()),
             responder: Arc::new(crate::responder::Responder::new(config.responder_tuning())),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
         };
         let demo_operator = match &demo {
             Some((_, org)) => {
@@ -208,7 +212,9 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes.
+    /// Serves until `shutdown` completes, then stops gracefully: no new connections,
+    /// requests in flight finish, live sockets are closed with code 1012 (service restart)
+    /// so clients reconnect, to another instance or to this one once it is back.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -231,10 +237,14 @@ impl Application {
                     .await
             })
         });
+        let stopping = self.state.stopping.clone();
         let router = http::router(self.state);
         let mut rx = stop_rx;
         tokio::spawn(async move {
             shutdown.await;
+            tracing::info!("shutting down: draining requests, closing live connections");
+            // Live sockets close themselves (1012, reconnect); requests in flight finish.
+            stopping.send_replace(true);
             drop(stop_tx);
         });
         // Client addresses feed the per-IP login throttle.

@@ -49,8 +49,31 @@ fn widget_frame(message: parley_shared::api::Message) -> ServerFrame {
     ServerFrame::Message { message }
 }
 
+/// Resolves once the server starts shutting down (never if it cannot tell).
+pub(super) async fn shutting_down(state: &AppState) {
+    let mut stopping = state.stopping.subscribe();
+    if stopping.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The close frame of a server going down: 1012 "service restart", reconnect.
+pub(super) fn restarting() -> WsMessage {
+    WsMessage::Close(Some(axum::extract::ws::CloseFrame {
+        code: 1012,
+        reason: "server restarting; reconnect".into(),
+    }))
+}
+
 async fn serve(state: AppState, mut socket: WebSocket) {
-    match subscribe_and_follow(&state, &mut socket).await {
+    let outcome = tokio::select! {
+        outcome = subscribe_and_follow(&state, &mut socket) => outcome,
+        () = shutting_down(&state) => {
+            let _ = socket.send(restarting()).await;
+            return;
+        }
+    };
+    match outcome {
         Ok(()) | Err(Outcome::Gone) => {}
         Err(Outcome::Refused(error)) => {
             let _ = send(

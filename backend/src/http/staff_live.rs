@@ -35,7 +35,14 @@ fn staff_frame(message: Message) -> StaffServerFrame {
 }
 
 async fn serve(state: AppState, op: Operator, mut socket: WebSocket) {
-    if let Err(Outcome::Refused(error)) = follow(&state, op, &mut socket).await {
+    let outcome = tokio::select! {
+        outcome = follow(&state, op, &mut socket) => outcome,
+        () = super::live::shutting_down(&state) => {
+            let _ = socket.send(super::live::restarting()).await;
+            return;
+        }
+    };
+    if let Err(Outcome::Refused(error)) = outcome {
         let _ = send(
             &mut socket,
             &StaffServerFrame::Error {

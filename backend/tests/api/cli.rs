@@ -202,3 +202,94 @@ async fn an_api_key_never_appears_in_the_server_log() {
     assert!(log.contains("/chat/list"), "{log}");
     assert!(!log.contains(&key[3..]), "the key is in the log");
 }
+
+/// SIGTERM: the server stops accepting, and closes live sockets with 1012 (service restart)
+/// so widgets reconnect, instead of cutting them; then it exits cleanly.
+#[tokio::test]
+async fn sigterm_closes_live_sockets_with_a_reconnect_hint_and_exits_cleanly() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Ws;
+    let dir = tempfile::tempdir().unwrap();
+    let org = parley()
+        .args(["org", "create", "--name", "Acme", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let org = String::from_utf8(org.stdout).unwrap().trim().to_owned();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let first = lines.next_line().await.unwrap().unwrap();
+    let base = first
+        .strip_prefix("Parley is listening on ")
+        .unwrap()
+        .to_owned();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let client = reqwest::Client::new();
+    let session: serde_json::Value = client
+        .post(format!("{base}/api/widget/contact-sessions"))
+        .json(
+            &serde_json::json!({"organizationId": org, "name": "Ada", "email": "ada@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    let conversation: serde_json::Value = client
+        .post(format!("{base}/api/widget/conversations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async(format!("{}/api/widget/live", base.replace("http", "ws")))
+            .await
+            .unwrap();
+    let subscribe = serde_json::json!({"type": "subscribe", "token": token,
+        "conversationId": conversation["id"], "afterSeq": 0});
+    socket.send(Ws::text(subscribe.to_string())).await.unwrap();
+    match socket.next().await {
+        Some(Ok(Ws::Text(t))) => assert!(t.contains("\"ready\""), "{t}"),
+        other => panic!("expected ready, got {other:?}"),
+    }
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let close = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Ws::Close(frame))) => return frame,
+                Some(Ok(_)) => {}
+                other => panic!("socket ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("a close frame within 5 s")
+    .expect("a close code");
+    assert_eq!(u16::from(close.code), 1012);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits within 10 s")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
