@@ -35,6 +35,8 @@ pub struct AppState {
     /// Set to `true` when the server is shutting down: live sockets close with a
     /// "restarting, reconnect" frame instead of being cut.
     pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The widget API's rate limits.
+    pub limits: Arc<crate::limits::Limits>,
     /// The URL browsers reach this server at (no trailing slash).
     pub public_url: Arc<str>,
 }
@@ -163,6 +165,7 @@ impl Application {
             public_url: Arc::from(public_url.as_str()),
             responder: Arc::new(crate::responder::Responder::new(config.responder_tuning())),
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
+            limits: Arc::new(crate::limits::Limits::new(!config.no_rate_limits)),
         };
         let demo_operator = match &demo {
             Some((_, org)) => {

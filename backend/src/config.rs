@@ -117,6 +117,10 @@ pub struct Config {
     )]
     pub live_ping_ms: u64,
 
+    /// Switch off the widget API's rate limits (benchmarks, load tests, trusted setups).
+    #[arg(long, global = true, env = "PARLEY_NO_RATE_LIMITS")]
+    pub no_rate_limits: bool,
+
     /// Longest a request may take, its body's upload included, in milliseconds (then 408).
     #[arg(
         long,
@@ -259,6 +263,7 @@ impl Config {
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,
             live_ping_ms: 25_000,
+            no_rate_limits: false,
             request_timeout_ms: 30_000,
             responder_workers: 2,
             responder_poll_ms: 1000,

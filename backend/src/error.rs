@@ -86,7 +86,7 @@ pub enum Error {
     #[error("no such API key")]
     ApiKeyNotFound,
     /// 429 `rate_limited`, with `Retry-After`.
-    #[error("too many attempts; try again in {retry_after_secs} s")]
+    #[error("too many requests; please wait {retry_after_secs} s and try again")]
     RateLimited {
         /// Seconds until the next attempt is allowed.
         retry_after_secs: u64,

@@ -41,7 +41,7 @@ impl Server {
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
-            .args(["--db-max-connections", "16"])
+            .args(["--db-max-connections", "16", "--no-rate-limits"])
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())

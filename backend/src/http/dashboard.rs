@@ -1,13 +1,13 @@
 //! The staff dashboard's API (`/api/dashboard`). Authentication is the session cookie;
 //! every route below `Staff` is scoped to the session's current organization.
 
-use super::extract::{ConversationPath, Json, PageQuery, PathParam, Query, Stored};
+use super::extract::{ClientIp, ConversationPath, Json, PageQuery, PathParam, Query, Stored};
 use super::staff_live;
 use crate::accounts::{self, COOKIE, Operator, StaffClaims};
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::{members, settings, staff};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -27,7 +27,6 @@ use parley_shared::{
     ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
 };
 use serde::Deserialize;
-use std::net::{IpAddr, SocketAddr};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -120,22 +119,6 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeStaff {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(parts.extensions.get::<StaffClaims>().cloned()))
-    }
-}
-
-/// The client's address, for per-IP throttling (absent when not served over TCP).
-struct ClientIp(Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }
 

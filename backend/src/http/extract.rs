@@ -146,3 +146,19 @@ impl<T: Serialize> IntoResponse for Stored<T> {
         (status, axum::Json(self.0)).into_response()
     }
 }
+
+/// The client's address, for per-address limits (absent when not served over TCP).
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}

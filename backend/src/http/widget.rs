@@ -1,6 +1,8 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call.
 
-use super::extract::{Contact, ConversationPath, Json, PageQuery, PathParam, Query, Stored};
+use super::extract::{
+    ClientIp, Contact, ConversationPath, Json, PageQuery, PathParam, Query, Stored,
+};
 use super::live;
 use crate::app::AppState;
 use crate::error::{Error, Result};
@@ -56,11 +58,13 @@ struct ProjectQuery {
     project_id: Option<parley_shared::ProjectId>,
 }
 
-#[utoipa::path(post, path = "/contact-sessions", tag = "widget", request_body = CreateContactSession, responses((status = 201, description = "The session and its bearer token (shown once)", body = ContactSessionCreated), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 404, description = "Unknown organization (`organization_not_found`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(()))]
+#[utoipa::path(post, path = "/contact-sessions", tag = "widget", request_body = CreateContactSession, responses((status = 201, description = "The session and its bearer token (shown once)", body = ContactSessionCreated), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 404, description = "Unknown organization (`organization_not_found`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(()))]
 async fn create_session(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Json(req): Json<CreateContactSession>,
 ) -> Result<(StatusCode, Json<ContactSessionCreated>)> {
+    state.limits.session(ip)?;
     let created = sessions::create(&state, req).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -70,12 +74,14 @@ async fn current_session(Contact(session): Contact) -> Json<ContactSession> {
     Json(sessions::view(&session))
 }
 
-#[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody)), security(("contact_session" = [])))]
+#[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn create_conversation(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Contact(session): Contact,
     Query(q): Query<ProjectQuery>,
 ) -> Result<(StatusCode, Json<Conversation>)> {
+    state.limits.conversation(ip)?;
     let conversation = conversations::create(&state, &session, q.project_id).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
 }
@@ -113,13 +119,17 @@ async fn list_messages(
 }
 
 /// `201` for a new message, `200` for a retried one (same ID): the same body either way.
-#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = SendMessage, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retry of a message already stored (same ID)", body = Message), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 409, description = "Resolved conversation, or the ID is taken by other content (`conversation_resolved`, `message_id_conflict`)", body = ErrorBody), (status = 413, description = "Body over 64 KiB", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("contact_session" = [])))]
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = SendMessage, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retry of a message already stored (same ID)", body = Message), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody), (status = 409, description = "Resolved conversation, or the ID is taken by other content (`conversation_resolved`, `message_id_conflict`)", body = ErrorBody), (status = 413, description = "Body over 64 KiB", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn send_message(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Contact(session): Contact,
     ConversationPath(id): ConversationPath,
     Json(req): Json<SendMessage>,
 ) -> Result<Stored<Message>> {
+    state
+        .limits
+        .message(session.id, ip, session.organization_id)?;
     let (message, created) = messages::send_as_contact(&state, &session, id, req).await?;
     Ok(Stored(message, created))
 }
@@ -143,9 +153,10 @@ async fn rate_message(
 
 /// `POST /conversations/{id}/messages/{messageId}/edits` with a [`SendMessage`]: the edited
 /// text as a sibling branch; `201` when created, `200` for a retried edit.
-#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/edits", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The message")), request_body = SendMessage, responses((status = 201, description = "The edit, stored as a sibling branch of the original", body = Message), (status = 200, description = "A retried edit", body = Message), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved conversation or ID conflict", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("contact_session" = [])))]
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/edits", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The message")), request_body = SendMessage, responses((status = 201, description = "The edit, stored as a sibling branch of the original", body = Message), (status = 200, description = "A retried edit", body = Message), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved conversation or ID conflict", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn edit_message(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Contact(session): Contact,
     axum::extract::Path((conversation, original)): axum::extract::Path<(String, String)>,
     Json(req): Json<SendMessage>,
@@ -154,6 +165,9 @@ async fn edit_message(
         .parse()
         .map_err(|_| Error::ConversationNotFound)?;
     let original = original.parse().map_err(|_| Error::MessageNotFound)?;
+    state
+        .limits
+        .message(session.id, ip, session.organization_id)?;
     let (message, created) =
         messages::edit_as_contact(&state, &session, conversation, original, req).await?;
     Ok(Stored(message, created))
@@ -171,10 +185,11 @@ async fn escalate(
         .map(Json)
 }
 
-#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/regenerate", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The assistant answer to replace")), request_body = Regenerate, responses((status = 202, description = "A new answer is being written; it arrives live as a sibling of the old one"), (status = 401, description = "No, unknown or expired contact session", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved, or a person has taken over (`conversation_resolved`, `responder_inactive`)", body = ErrorBody), (status = 422, description = "Not an assistant answer", body = ErrorBody)), security(("contact_session" = [])))]
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages/{message_id}/regenerate", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), ("message_id" = MessageId, Path, description = "The assistant answer to replace")), request_body = Regenerate, responses((status = 202, description = "A new answer is being written; it arrives live as a sibling of the old one"), (status = 401, description = "No, unknown or expired contact session", body = ErrorBody), (status = 404, description = "Unknown conversation or message, or not the caller's", body = ErrorBody), (status = 409, description = "Resolved, or a person has taken over (`conversation_resolved`, `responder_inactive`)", body = ErrorBody), (status = 422, description = "Not an assistant answer", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
 /// Asks the AI responder for another answer (idempotent by the request's `id`).
 async fn regenerate(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Contact(session): Contact,
     axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
     Json(req): Json<Regenerate>,
@@ -183,6 +198,9 @@ async fn regenerate(
         .parse()
         .map_err(|_| Error::ConversationNotFound)?;
     let message = message.parse().map_err(|_| Error::MessageNotFound)?;
+    state
+        .limits
+        .message(session.id, ip, session.organization_id)?;
     crate::responder::regenerate(&state, &session, conversation, message, req.id).await?;
     Ok(StatusCode::ACCEPTED)
 }

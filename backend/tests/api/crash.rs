@@ -15,7 +15,13 @@ use tokio::io::AsyncBufReadExt;
 async fn start(dir: &std::path::Path, db: Option<&str>) -> (tokio::process::Child, String) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"));
     command
-        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--no-rate-limits",
+            "--data-dir",
+        ])
         .arg(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())

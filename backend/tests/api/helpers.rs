@@ -96,6 +96,8 @@ impl TestApp {
         let mut config = Config::for_data_dir(dir.path().to_path_buf());
         let db = TestDb::create().await;
         config.database_url = db.as_ref().map(|d| d.url.clone());
+        // Tests send faster than a visitor may; `limits.rs` switches them back on.
+        config.no_rate_limits = true;
         adjust(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
         let app = Application::build(config.clone(), clock.clone())

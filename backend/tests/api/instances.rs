@@ -27,6 +27,7 @@ impl Instance {
         let mut child = Command::new(env!("CARGO_BIN_EXE_parley"))
             .args([
                 "serve",
+                "--no-rate-limits",
                 "--bind",
                 "127.0.0.1:0",
                 "--database-url",

@@ -14,6 +14,7 @@ mod dashboard;
 mod hardening;
 mod helpers;
 mod instances;
+mod limits;
 mod live;
 mod messages;
 mod openapi;

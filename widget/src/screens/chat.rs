@@ -365,14 +365,16 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         Callback::from(move |()| ctx.dispatch(Action::Back))
     };
     let new_conversation = {
-        let (ctx, token) = (ctx.clone(), token.clone());
+        let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
         Callback::from(move |()| {
-            let (ctx, token) = (ctx.clone(), token.clone());
+            let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
             spawn_local(async move {
                 match api::create_conversation(&token).await {
                     Ok(c) => ctx.dispatch(Action::Open(c.id)),
                     Err(e) => {
-                        handle_api_error(&ctx, e);
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            chat.dispatch(ChatAction::Error(e.message));
+                        }
                     }
                 }
             });
@@ -462,12 +464,14 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 }
                 if answering && last_answer == Some(m.id) {
                     <button type="button" class="regenerate" onclick={{
-                        let (ctx, token, answer) = (ctx.clone(), token.clone(), m.id);
+                        let (ctx, token, answer, chat) = (ctx.clone(), token.clone(), m.id, chat.clone());
                         Callback::from(move |_| {
-                            let (ctx, token) = (ctx.clone(), token.clone());
+                            let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
                             spawn_local(async move {
-                                if let Err(e) = api::regenerate(&token, id, answer).await {
-                                    handle_api_error(&ctx, e);
+                                if let Err(e) = api::regenerate(&token, id, answer).await
+                                    && let Some(e) = handle_api_error(&ctx, e)
+                                {
+                                    chat.dispatch(ChatAction::Error(e.message));
                                 }
                             });
                         })
@@ -509,7 +513,9 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 match api::escalate(&token, id).await {
                     Ok(c) => chat.dispatch(ChatAction::Status(c.status)),
                     Err(e) => {
-                        handle_api_error(&ctx, e);
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            chat.dispatch(ChatAction::Error(e.message));
+                        }
                     }
                 }
             });
