@@ -75,6 +75,9 @@ pub struct StaffClaims {
     pub exp: i64,
     /// When the person logged in (caps renewals).
     pub auth_time: i64,
+    /// The account's session epoch when issued; a later logout bumps it, revoking this.
+    #[serde(default)]
+    pub sv: i64,
     /// Always `parley-dashboard`.
     pub aud: String,
     /// Always `parley`.
@@ -115,6 +118,7 @@ pub fn session_cookie(
     user: UserId,
     org: OrganizationId,
     auth_time: i64,
+    epoch: i64,
 ) -> Result<(String, StaffClaims)> {
     let now = now_secs(state);
     let exp =
@@ -125,6 +129,7 @@ pub fn session_cookie(
         iat: now,
         exp,
         auth_time,
+        sv: epoch,
         aud: AUDIENCE.to_owned(),
         iss: ISSUER.to_owned(),
     };
@@ -198,6 +203,10 @@ pub async fn operator(state: &AppState, claims: StaffClaims) -> Result<Operator>
         .user(claims.sub)
         .await?
         .ok_or(Error::Unauthorized)?;
+    // Logged out (everywhere) since this session was issued.
+    if user.session_epoch != claims.sv {
+        return Err(Error::Unauthorized);
+    }
     let role = state
         .store
         .membership(user.id, claims.org)
@@ -276,6 +285,7 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> Result<(User, Organizatio
         password_hash: hash_password(req.password).await?,
         display_name,
         created_at: now,
+        session_epoch: 0,
     };
     let org = Organization {
         id: OrganizationId::new_random(),
@@ -385,6 +395,7 @@ pub async fn create_member(
                 email,
                 password_hash: hash_password(password.to_owned()).await?,
                 created_at: now,
+                session_epoch: 0,
             };
             store.create_user(&user).await?;
             user

@@ -163,6 +163,7 @@ pub async fn accept(
                 password_hash: accounts::hash_password(password).await?,
                 display_name,
                 created_at: now,
+                session_epoch: 0,
             };
             (user.id, Some(user))
         }

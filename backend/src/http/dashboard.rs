@@ -84,7 +84,7 @@ async fn session(State(state): State<AppState>, mut req: Request, next: Next) ->
         && response.status().is_success()
         && !response.headers().contains_key(SET_COOKIE)
         && accounts::should_renew(&state, &c)
-        && let Ok((cookie, _)) = accounts::session_cookie(&state, c.sub, c.org, c.auth_time)
+        && let Ok((cookie, _)) = accounts::session_cookie(&state, c.sub, c.org, c.auth_time, c.sv)
         && let Ok(value) = HeaderValue::from_str(&cookie)
     {
         response.headers_mut().append(SET_COOKIE, value);
@@ -130,7 +130,13 @@ async fn logged_in(
     org: OrganizationId,
     auth_time: i64,
 ) -> Result<Response> {
-    let (cookie, claims) = accounts::session_cookie(state, user, org, auth_time)?;
+    let epoch = state
+        .store
+        .user(user)
+        .await?
+        .ok_or(Error::Unauthorized)?
+        .session_epoch;
+    let (cookie, claims) = accounts::session_cookie(state, user, org, auth_time, epoch)?;
     let op = accounts::operator(state, claims).await?;
     let me = accounts::me(state, &op).await?;
     Ok((status, AppendHeaders([(SET_COOKIE, cookie)]), Json(me)).into_response())
@@ -156,12 +162,19 @@ async fn log_in(
     logged_in(&state, StatusCode::OK, user.id, org, now_secs(&state)).await
 }
 
-#[utoipa::path(post, path = "/logout", tag = "dashboard", responses((status = 204, description = "Session cookie cleared")), security(()))]
-async fn log_out() -> impl IntoResponse {
-    (
+#[utoipa::path(post, path = "/logout", tag = "dashboard", responses((status = 204, description = "Every session of the account revoked (all devices); cookie cleared")), security(()))]
+/// Logs out: revokes every session of the account, here and on other devices.
+async fn log_out(
+    State(state): State<AppState>,
+    MaybeStaff(claims): MaybeStaff,
+) -> Result<impl IntoResponse> {
+    if let Some(c) = claims {
+        state.store.bump_session_epoch(c.sub).await?;
+    }
+    Ok((
         StatusCode::NO_CONTENT,
         AppendHeaders([(SET_COOKIE, accounts::clear_cookie())]),
-    )
+    ))
 }
 
 #[utoipa::path(get, path = "/me", tag = "dashboard", responses((status = 200, description = "The operator, current organization and memberships", body = Me), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]

@@ -272,6 +272,8 @@ pub struct User {
     pub display_name: String,
     /// Creation instant.
     pub created_at: Timestamp,
+    /// Sessions carry this; bumping it (logout) revokes them all.
+    pub session_epoch: i64,
 }
 
 /// An invite row (the token is stored only as `token_hash`).
@@ -438,6 +440,8 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     /// An account by ID.
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Revokes every session of the account (`session_epoch + 1`).
+    async fn bump_session_epoch(&self, id: UserId) -> Result<(), StoreError>;
     /// Adds `user` to `org` with `role`; an existing membership is left as it is.
     async fn add_membership(
         &self,

@@ -194,6 +194,7 @@ macro_rules! impl_sql_store {
                 password_hash: row.try_get("password_hash")?,
                 display_name: row.try_get("display_name")?,
                 created_at: Timestamp::from_unix_millis(row.try_get("created_at")?),
+                session_epoch: row.try_get("session_epoch")?,
             })
         }
 
@@ -1003,7 +1004,7 @@ macro_rules! impl_sql_store {
 
             async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, email, password_hash, display_name, created_at FROM users WHERE email = $1",
+                    "SELECT id, email, password_hash, display_name, created_at, session_epoch FROM users WHERE email = $1",
                 )
                 .bind(email)
                 .fetch_optional(&self.reader)
@@ -1011,9 +1012,17 @@ macro_rules! impl_sql_store {
                 row.map(|r| user_from_row(&r)).transpose()
             }
 
+            async fn bump_session_epoch(&self, id: UserId) -> Result<(), StoreError> {
+                sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
             async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, email, password_hash, display_name, created_at FROM users WHERE id = $1",
+                    "SELECT id, email, password_hash, display_name, created_at, session_epoch FROM users WHERE id = $1",
                 )
                 .bind(id.to_string())
                 .fetch_optional(&self.reader)

@@ -865,3 +865,41 @@ mod live {
         }
     }
 }
+
+/// Logging out revokes every session of the account (this device and the others), though
+/// their signed tokens have not expired; logging in again works.
+#[tokio::test]
+async fn logout_revokes_every_session_of_the_account() {
+    let app = TestApp::spawn().await;
+    let laptop = app.sign_up("camille@acme.test", "Acme").await;
+    let phone = app
+        .log_in("camille@acme.test", "correct horse battery")
+        .await;
+    let other = app.sign_up("sam@elsewhere.test", "Elsewhere").await;
+    assert_eq!(
+        phone.get("/api/dashboard/me").await.status(),
+        StatusCode::OK
+    );
+    let out = phone.post("/api/dashboard/logout", json!({})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    for staff in [&laptop, &phone] {
+        assert_error(
+            staff.get("/api/dashboard/me").await,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+        )
+        .await;
+    }
+    // Someone else's sessions are untouched; a new login works.
+    assert_eq!(
+        other.get("/api/dashboard/me").await.status(),
+        StatusCode::OK
+    );
+    let again = app
+        .log_in("camille@acme.test", "correct horse battery")
+        .await;
+    assert_eq!(
+        again.get("/api/dashboard/me").await.status(),
+        StatusCode::OK
+    );
+}
