@@ -282,6 +282,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     let chat = use_reducer(ChatState::default);
     let draft = use_state(String::new);
+    let composer = use_node_ref();
     let end = use_node_ref();
     let id = props.conversation_id;
     let token = ctx
@@ -338,19 +339,26 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     };
     // Composer closures are rebuilt on every keystroke (the draft is state), so they
     // always hold the current text.
+    // Sending reads the textarea itself, not the last rendered draft: keystrokes typed
+    // faster than the view re-renders (fast typists, pasting, autofill) would be cut off.
     let onsubmit = {
-        let (send, text) = (send.clone(), (*draft).clone());
+        let (send, composer) = (send.clone(), composer.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            send.emit(text.clone());
+            if let Some(area) = composer.cast::<HtmlTextAreaElement>() {
+                send.emit(area.value());
+                area.set_value("");
+            }
         })
     };
     let onkeydown = {
-        let (send, text) = (send.clone(), (*draft).clone());
+        let send = send.clone();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
                 e.prevent_default();
-                send.emit(text.clone());
+                let area = e.target_unchecked_into::<HtmlTextAreaElement>();
+                send.emit(area.value());
+                area.set_value("");
             }
         })
     };
@@ -584,7 +592,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             }
             <form class="composer" onsubmit={onsubmit}>
                 <textarea rows="1" placeholder={if resolved { "This conversation is resolved" } else { "Write a message…" }}
-                    aria-label="Message" value={(*draft).clone()} {oninput} {onkeydown} disabled={resolved}
+                    aria-label="Message" ref={composer} value={(*draft).clone()} {oninput} {onkeydown} disabled={resolved}
                     maxlength={parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS.to_string()} />
                 <button type="submit" class="send" disabled={resolved || draft.trim().is_empty()} aria-label="Send">{ "➤" }</button>
             </form>
