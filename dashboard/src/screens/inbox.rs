@@ -157,6 +157,7 @@ struct ConversationProps {
 fn ConversationView(props: &ConversationProps) -> Html {
     let ctx = use_context::<Ctx>().expect("Ctx");
     let draft = use_state(String::new);
+    let composer = use_node_ref();
     let sending = use_state(|| false);
     let error = use_state(|| None::<String>);
     let end = use_node_ref();
@@ -176,11 +177,21 @@ fn ConversationView(props: &ConversationProps) -> Html {
         });
     }
 
+    // Sending reads the textarea itself, not the last rendered draft, so keystrokes typed
+    // faster than a re-render are not cut off; the text stays until the reply is stored.
     let send = {
-        let (ctx, draft, sending, error) =
-            (ctx.clone(), draft.clone(), sending.clone(), error.clone());
+        let (ctx, draft, sending, error, composer) = (
+            ctx.clone(),
+            draft.clone(),
+            sending.clone(),
+            error.clone(),
+            composer.clone(),
+        );
         Callback::from(move |()| {
-            let content = (*draft).clone();
+            let Some(area) = composer.cast::<HtmlTextAreaElement>() else {
+                return;
+            };
+            let content = area.value();
             if content.trim().is_empty() || *sending {
                 return;
             }
@@ -200,6 +211,7 @@ fn ConversationView(props: &ConversationProps) -> Html {
                 .await
                 {
                     Ok(message) => {
+                        area.set_value("");
                         draft.set(String::new());
                         ctx.dispatch(Action::MessageIn(message));
                     }
@@ -322,7 +334,7 @@ fn ConversationView(props: &ConversationProps) -> Html {
             if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
             <form class="composer" {onsubmit}>
                 <textarea rows="2" aria-label="Reply" placeholder="Reply… (Enter to send, Shift+Enter for a new line)"
-                    value={(*draft).clone()} {oninput} {onkeydown} />
+                    ref={composer} value={(*draft).clone()} {oninput} {onkeydown} />
                 <button type="submit" class="primary" disabled={*sending || draft.trim().is_empty()}>{ "Send" }</button>
             </form>
         </section>
