@@ -225,7 +225,7 @@ async fn run(state: &AppState, job: &ResponderJob) -> Result<()> {
             Ok(generated)
         }
         ResponderProvider::Openai => {
-            let turns = context(state, &settings, &question, &passages).await?;
+            let turns = context(state, job, &settings, &question, &passages).await?;
             let endpoint = openai::Endpoint {
                 base_url: settings.base_url.as_deref().unwrap_or_default(),
                 model: settings.model.as_deref().unwrap_or_default(),
@@ -339,13 +339,14 @@ async fn stream_out(state: &AppState, text: &str, draft: &impl Fn(&str)) {
 /// `context_messages` messages of the branch that ends at `question` (seed 002: 10).
 async fn context(
     state: &AppState,
+    job: &ResponderJob,
     settings: &ResponderRow,
     question: &Message,
     passages: &[crate::store::PassageHit],
 ) -> Result<Vec<openai::ChatTurn>> {
     let org = state
         .store
-        .organization(question_org(state, question.conversation_id).await?)
+        .organization(job.organization_id)
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
@@ -409,18 +410,6 @@ async fn context(
         turns.push(openai::ChatTurn { role, content });
     }
     Ok(turns)
-}
-
-async fn question_org(
-    state: &AppState,
-    conversation: ConversationId,
-) -> Result<parley_shared::OrganizationId> {
-    state
-        .store
-        .conversation(conversation)
-        .await?
-        .map(|c| c.conversation.organization_id)
-        .ok_or(Error::ConversationNotFound)
 }
 
 /// The organization's responder settings as the dashboard shows them (no API key).
