@@ -14,7 +14,9 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parley_shared::limits::{validate_email, validate_label, validate_password};
-use parley_shared::staff::{LogIn, Me, Membership, OrganizationSummary, Role, SignUp, StaffUser};
+use parley_shared::staff::{
+    ChangePassword, LogIn, Me, Membership, OrganizationSummary, Role, SignUp, StaffUser,
+};
 use parley_shared::{OrganizationId, UserId};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -330,6 +332,24 @@ pub async fn log_in(
         .next()
         .ok_or(Error::Forbidden("this account belongs to no organization"))?;
     Ok((user, org.id))
+}
+
+/// Changes `op`'s password after checking the current one (throttled as log-in is, per
+/// account), and revokes every session of the account. Returns the new session epoch, for
+/// the caller's fresh cookie. Errors: `RateLimited` (429), `InvalidCredentials` (401),
+/// `Field` (422).
+pub async fn change_password(state: &AppState, op: &Operator, req: ChangePassword) -> Result<i64> {
+    validate_password(&req.new_password)?;
+    state.accounts.check(format!("email:{}", op.user.email))?;
+    if !verify_password(op.user.password_hash.clone(), req.current_password).await {
+        return Err(Error::InvalidCredentials);
+    }
+    let hash = hash_password(req.new_password).await?;
+    state
+        .store
+        .set_password(op.user.id, &hash)
+        .await?
+        .ok_or(Error::Unauthorized)
 }
 
 /// Who is logged in, and where.

@@ -40,6 +40,18 @@ pub enum Error {
     /// 401 `session_expired`.
     #[error("the contact session has expired")]
     SessionExpired,
+    /// 401 `identity_invalid`: the host site's identity does not verify.
+    #[error("the visitor's identity could not be verified")]
+    IdentityInvalid,
+    /// 403 `identity_required`: verified visitors only.
+    #[error("this chat is open to signed-in users of the site only")]
+    IdentityRequired,
+    /// 403 `contact_blocked`.
+    #[error("this contact cannot start chats here")]
+    ContactBlocked,
+    /// 409 `identity_mismatch`: the session belongs to another verified user.
+    #[error("this session belongs to another user; start a new one")]
+    IdentityMismatch,
     /// 401 `unauthorized`: no valid admin token or staff session.
     #[error("authentication required")]
     Unauthorized,

@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod identity;
 pub mod limits;
 pub mod live;
 pub mod members;

@@ -4,12 +4,13 @@
 
 use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::identity;
 use crate::store::{self, ContactSession};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use parley_shared::ContactSessionId;
 use parley_shared::api::{self, ContactMetadata, CreateContactSession};
 use parley_shared::limits::{MAX_LANGUAGES, MAX_METADATA_CHARS, validate_email, validate_name};
+use parley_shared::{ContactSessionId, OrganizationId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -62,40 +63,127 @@ pub fn view(s: &ContactSession) -> api::ContactSession {
         organization_id: s.organization_id,
         name: s.name.clone(),
         email: s.email.clone(),
+        verified: s.verified,
         expires_at: s.expires_at,
     }
 }
 
-/// Creates a contact session for a visitor of an existing organization.
-/// Errors: `OrganizationNotFound`, `Field` (name or email).
+/// Name and email for a session: what a verified identity says, else what the visitor
+/// typed, else (name only) the email's local part. Errors: `Field` (422).
+fn name_and_email(
+    verified: Option<&identity::Verified>,
+    typed_name: &str,
+    typed_email: &str,
+) -> Result<(String, String)> {
+    let pick = |from_identity: Option<&String>, typed: &str| {
+        from_identity
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| typed.trim().to_owned())
+    };
+    let email = validate_email(&pick(verified.and_then(|v| v.email.as_ref()), typed_email))?;
+    let mut name = pick(verified.and_then(|v| v.name.as_ref()), typed_name);
+    if name.is_empty() && verified.is_some() {
+        name = email.split('@').next().unwrap_or_default().to_owned();
+    }
+    Ok((validate_name(&name)?, email))
+}
+
+async fn refuse_blocked(state: &AppState, org: OrganizationId, email: &str) -> Result<()> {
+    if state
+        .store
+        .contact_blocked(org, &email.to_lowercase())
+        .await?
+    {
+        return Err(Error::ContactBlocked);
+    }
+    Ok(())
+}
+
+/// Creates a contact session for a visitor of an existing organization, identified by the
+/// form or, with `identity`, by the organization's own site (verified).
+/// Errors: `OrganizationNotFound` (404), `IdentityInvalid` (401), `IdentityRequired` (403,
+/// no identity for a "verified only" organization), `ContactBlocked` (403), `Field` (422).
 pub async fn create(
     state: &AppState,
     req: CreateContactSession,
 ) -> Result<api::ContactSessionCreated> {
-    let name = validate_name(&req.name)?;
-    let email = validate_email(&req.email)?;
+    let org = req.organization_id;
     state
         .store
-        .organization(req.organization_id)
+        .organization(org)
         .await?
         .ok_or(Error::OrganizationNotFound)?;
+    let verified = match &req.identity {
+        Some(claimed) => Some(identity::verify_for(state, org, claimed).await?),
+        None if identity::required(state, org).await? => return Err(Error::IdentityRequired),
+        None => None,
+    };
+    let (name, email) = name_and_email(verified.as_ref(), &req.name, &req.email)?;
+    refuse_blocked(state, org, &email).await?;
     let metadata = serde_json::to_string(&bounded(req.metadata))
         .map_err(|e| Error::Validation(e.to_string()))?;
     let now = state.clock.now();
     let token = new_token();
     let session = ContactSession {
         id: ContactSessionId::new_random(),
-        organization_id: req.organization_id,
+        organization_id: org,
         token_hash: hash_token(&token),
         name,
         email,
         metadata,
         created_at: now,
         expires_at: now.plus_millis(state.config.session_ttl_secs * 1000),
+        verified: verified.is_some(),
+        external_id: verified.map(|v| v.external_id),
+        revoked: false,
     };
     state.store.create_contact_session(&session).await?;
     Ok(api::ContactSessionCreated {
         session: view(&session),
+        token,
+    })
+}
+
+/// The host site identified a visitor who already has a session: the session takes the
+/// verified name, email and user ID, keeps its conversations, and its credential is
+/// **replaced** (the old token stops working; a credential that may have been seen before
+/// identification does not carry the identity). Errors: `IdentityInvalid` (401),
+/// `IdentityMismatch` (409, verified as another user: start a new session),
+/// `ContactBlocked` (403), `SessionInvalid` (401, lost a race with another identify), `Field`.
+pub async fn identify(
+    state: &AppState,
+    session: &ContactSession,
+    claimed: &api::Identity,
+) -> Result<api::ContactSessionCreated> {
+    let verified = identity::verify_for(state, session.organization_id, claimed).await?;
+    if session.verified && session.external_id.as_deref() != Some(verified.external_id.as_str()) {
+        return Err(Error::IdentityMismatch);
+    }
+    let (name, email) = name_and_email(Some(&verified), &session.name, &session.email)?;
+    refuse_blocked(state, session.organization_id, &email).await?;
+    let token = new_token();
+    let updated = ContactSession {
+        token_hash: hash_token(&token),
+        name,
+        email,
+        verified: true,
+        external_id: Some(verified.external_id),
+        expires_at: state
+            .clock
+            .now()
+            .plus_millis(state.config.session_ttl_secs * 1000),
+        ..session.clone()
+    };
+    if !state
+        .store
+        .identify_contact_session(&updated, &session.token_hash)
+        .await?
+    {
+        return Err(Error::SessionInvalid);
+    }
+    Ok(api::ContactSessionCreated {
+        session: view(&updated),
         token,
     })
 }
@@ -111,9 +199,16 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<store::Contac
         .contact_session_by_token_hash(&hash_token(token))
         .await?
         .ok_or(Error::SessionInvalid)?;
+    if session.revoked {
+        return Err(Error::SessionInvalid);
+    }
     let now = state.clock.now();
     if session.expires_at <= now {
         return Err(Error::SessionExpired);
+    }
+    // "Verified only" holds for sessions begun before it was switched on, too.
+    if !session.verified && identity::required(state, session.organization_id).await? {
+        return Err(Error::IdentityRequired);
     }
     let refresh_at = session
         .expires_at

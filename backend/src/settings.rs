@@ -39,6 +39,7 @@ pub async fn widget_config(
         suggested_messages: settings.suggested_messages,
         accent_color: settings.accent_color,
         allowed_origins: settings.allowed_origins,
+        identity_required: crate::identity::required(state, id).await?,
     })
 }
 

@@ -87,8 +87,32 @@ pub async fn detail(
             metadata,
             created_at: session.created_at,
             expires_at: session.expires_at,
+            verified: session.verified,
+            external_id: session.external_id,
+            blocked: session.revoked,
         },
     })
+}
+
+/// Blocks the contact of conversation `id` ("block contact"): every session of their email
+/// in the organization is revoked at once (their requests answer 401, live sockets end at
+/// the next ping) and the email can start no new session. Any operator may block.
+pub async fn block_contact(state: &AppState, op: &Operator, id: ConversationId) -> Result<()> {
+    let owned = own(state, op, id).await?;
+    let session = state
+        .store
+        .contact_session(owned.contact_session_id)
+        .await?
+        .ok_or(Error::ConversationNotFound)?;
+    state
+        .store
+        .block_contact(
+            op.organization_id,
+            &session.email.to_lowercase(),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Messages in `seq` order after `cursor` (a `seq`).

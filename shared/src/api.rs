@@ -27,6 +27,10 @@ pub struct WidgetConfig {
     /// Origins allowed to embed the widget; empty means any.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// "Verified only": the organization takes chats only from visitors its own site has
+    /// identified ([`Identity`]); the widget then shows no name/email form.
+    #[serde(default)]
+    pub identity_required: bool,
 }
 
 /// Browser facts the widget reports when a contact session starts (seed 001's
@@ -62,21 +66,67 @@ pub struct ContactMetadata {
     pub current_url: Option<String>,
 }
 
-/// `POST /api/widget/contact-sessions`: identify a visitor of an organization.
-/// Errors: 404 `organization_not_found`; 422 `validation_failed` (name or email).
+/// `POST /api/widget/contact-sessions`: identify a visitor of an organization, by the form
+/// (`name`, `email`) or by the organization's own site ([`Identity`]).
+/// Errors: 404 `organization_not_found`; 422 `validation_failed` (name or email); 401
+/// `identity_invalid` (a wrong signature or hash, an expired token); 403 `identity_required`
+/// (the organization takes verified visitors only) and `contact_blocked`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateContactSession {
     /// The organization whose widget the visitor is using.
     pub organization_id: OrganizationId,
-    /// The visitor's name (1–80 characters after trimming).
+    /// The visitor's name (1–80 characters after trimming); may be omitted with an
+    /// `identity` that names the visitor.
+    #[serde(default)]
     pub name: String,
-    /// The visitor's email address.
+    /// The visitor's email address; may be omitted with an `identity` that carries one.
+    #[serde(default)]
     pub email: String,
     /// Browser metadata.
     #[serde(default)]
     pub metadata: ContactMetadata,
+    /// The visitor as the organization's own site identified them (identity verification).
+    #[serde(default)]
+    pub identity: Option<Identity>,
+}
+
+/// A visitor identified by the organization's own backend (identity verification, as
+/// Intercom and Chatwoot offer it), passed by the host page with `Parley('identify', {...})`.
+/// Two forms, both keyed by the organization's identity secret (dashboard → Settings →
+/// Identity verification):
+/// - `userId` + `userHash`: `userHash` is the lowercase hex HMAC-SHA256 of `userId`;
+///   `email` and `name` travel beside it unsigned;
+/// - `token`: a JWT signed with HS256 (the only algorithm accepted) whose claims are `sub`
+///   (the user ID), `exp` (required, Unix seconds), and optionally `email` and `name`.
+///
+/// Signatures are compared in constant time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Identity {
+    /// The user's ID in the organization's own system (1–200 characters).
+    pub user_id: Option<String>,
+    /// HMAC-SHA256 of `userId`, lowercase hex (64 characters).
+    pub user_hash: Option<String>,
+    /// The user's email.
+    pub email: Option<String>,
+    /// The user's name.
+    pub name: Option<String>,
+    /// The signed JWT form (instead of `userId` + `userHash`).
+    pub token: Option<String>,
+}
+
+/// `POST /api/widget/contact-session/identify`: the visitor was identified by the host site
+/// after starting to chat anonymously. The session keeps its conversations, takes the
+/// verified name and email, and gets a **new credential** (the old one stops working).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IdentifyContact {
+    /// The identity, as in [`CreateContactSession::identity`].
+    pub identity: Identity,
 }
 
 /// A contact session as its holder sees it.
@@ -92,6 +142,9 @@ pub struct ContactSession {
     pub name: String,
     /// The contact's email.
     pub email: String,
+    /// Identified by the organization's own site ([`Identity`]), not just by the form.
+    #[serde(default)]
+    pub verified: bool,
     /// When it expires unless used (24 h after creation; using it within 4 h of expiry
     /// pushes this to 24 h from then; seed 001's numbers).
     pub expires_at: Timestamp,

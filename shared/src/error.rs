@@ -26,6 +26,15 @@ pub enum ErrorCode {
     SessionInvalid,
     /// 401: the contact session credential has expired: identify again.
     SessionExpired,
+    /// 401: the identity from the organization's site does not verify (wrong hash or
+    /// signature, expired or malformed token, or no identity secret set up).
+    IdentityInvalid,
+    /// 403: the organization takes chats from verified visitors only.
+    IdentityRequired,
+    /// 403: the organization's staff blocked this contact.
+    ContactBlocked,
+    /// 409: the session is verified as another user; start a new session instead.
+    IdentityMismatch,
     /// 401: the staff/admin credential is missing, wrong or expired: log in again.
     Unauthorized,
     /// 401: wrong email or password.

@@ -75,6 +75,20 @@ pub struct LogIn {
     pub password: String,
 }
 
+/// `POST /api/dashboard/password`: changes the logged-in operator's password. `200` + a fresh
+/// session cookie + [`Me`]; every other session of the account (other devices) is revoked.
+/// Errors: 401 `invalid_credentials` (wrong current password; throttled like log-in, 429
+/// `rate_limited`), 422 `validation_failed` (new password under 8 or over 256 characters).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePassword {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
 /// A staff account as the dashboard shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -176,6 +190,15 @@ pub struct ContactDetails {
     pub created_at: Timestamp,
     /// When it expires unless used.
     pub expires_at: Timestamp,
+    /// Identified by the organization's own site (identity verification).
+    #[serde(default)]
+    pub verified: bool,
+    /// The user's ID on the organization's site, when verified.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// Blocked by staff: the contact's sessions are revoked and their email refused.
+    #[serde(default)]
+    pub blocked: bool,
 }
 
 /// `GET /api/dashboard/conversations/{id}`.
@@ -520,4 +543,30 @@ pub struct CreateArticle {
     pub title: String,
     /// Markdown text.
     pub body: String,
+}
+
+/// `GET /api/dashboard/identity` (owners and admins): the organization's identity
+/// verification settings. The secret signs visitors' identities on the organization's own
+/// backend (see `parley_shared::api::Identity`); it is generated on first read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySettings {
+    /// The HMAC-SHA256 / HS256 key (256 random bits, base64url). Keep it on the server side.
+    pub secret: String,
+    /// "Verified only": refuse chats from visitors the site has not identified.
+    pub required: bool,
+}
+
+/// `PUT /api/dashboard/identity`: sets "verified only", and with `rotateSecret` replaces the
+/// secret (identities signed with the old one stop verifying at once).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetIdentity {
+    /// "Verified only".
+    pub required: bool,
+    /// Replace the secret.
+    #[serde(default)]
+    pub rotate_secret: bool,
 }

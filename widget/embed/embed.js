@@ -2,6 +2,8 @@
  *   <script src="https://PARLEY_HOST/embed.js" data-organization-id="ORG_ID" async></script>
  * Optional: data-position="left"; data-project-id="PROJECT_ID" (one of the organization's
  * websites, with its own settings). API: Parley('open' | 'close' | 'toggle' | 'destroy'),
+ * and Parley('identify', {userId, userHash, email, name} or {token}) for a visitor the
+ * site's own backend signed (identity verification: the widget then skips its form),
  * callable before this script loads with the one-line stub
  *   window.Parley=window.Parley||function(){(Parley.q=Parley.q||[]).push(arguments)};
  * The widget's iframe is created on first open, so nothing heavy loads before that.
@@ -22,6 +24,9 @@
   var origin = new URL(script.src, location.href).origin;
   var queue = (window.Parley && window.Parley.q) || [];
   var root, button, panel, frame, open = false, ready = false;
+  // Identity from Parley('identify'): kept in memory only, handed to the widget by
+  // postMessage (never in the iframe URL).
+  var identity = null;
 
   var CHAT_ICON = '<svg width="26" height="26" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/></svg>';
   var CLOSE_ICON = '<svg width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M18 6 6 18M6 6l12 12"/></svg>';
@@ -49,6 +54,7 @@
     if (data.type === "ready") {
       ready = true;
       post("context", { pageUrl: location.href, referrer: document.referrer });
+      if (identity) post("identify", { identity: identity });
       if (open) post("opened");
     } else if (data.type === "close") {
       setOpen(false);
@@ -62,7 +68,9 @@
     // No credential here: the session lives in the widget's own storage.
     frame.src = origin + "/widget?organizationId=" + encodeURIComponent(org) +
       (projectQuery ? "&" + projectQuery : "") +
-      "&hostOrigin=" + encodeURIComponent(location.origin);
+      "&hostOrigin=" + encodeURIComponent(location.origin) +
+      // Only a flag: the widget waits for the identity message before showing its form.
+      (identity ? "&identified=1" : "");
     panel.appendChild(frame);
   }
 
@@ -112,12 +120,20 @@
     open: function () { setOpen(true); },
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
-    destroy: destroy
+    destroy: destroy,
+    identify: function (data) {
+      if (!data || typeof data !== "object") return;
+      identity = {};
+      ["userId", "userHash", "email", "name", "token"].forEach(function (k) {
+        if (typeof data[k] === "string") identity[k] = data[k];
+      });
+      if (ready) post("identify", { identity: identity });
+    }
   };
 
-  function Parley(command) {
+  function Parley(command, argument) {
     var run = commands[command];
-    if (run) run();
+    if (run) run(argument);
     else if (window.console) console.warn("Parley: unknown command", command);
   }
   Parley.loaded = true;

@@ -3,8 +3,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use parley_shared::api::{
-    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
-    SendMessage, WidgetConfig,
+    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, IdentifyContact,
+    Identity, Message, Page, SendMessage, WidgetConfig,
 };
 use parley_shared::{ConversationId, ErrorCode, OrganizationId};
 use serde::de::DeserializeOwned;
@@ -100,6 +100,22 @@ pub async fn organization(id: OrganizationId) -> Result<WidgetConfig, ApiError> 
 pub async fn create_session(req: &CreateContactSession) -> Result<ContactSessionCreated, ApiError> {
     let request = Request::post("/api/widget/contact-sessions").json(req);
     match request {
+        Ok(r) => read(r.send().await).await,
+        Err(e) => Err(ApiError {
+            status: 0,
+            code: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Identity verification on an existing session: the answer carries a new token (the old
+/// one stops working).
+pub async fn identify(token: &str, identity: &Identity) -> Result<ContactSessionCreated, ApiError> {
+    let body = IdentifyContact {
+        identity: identity.clone(),
+    };
+    match authed(Request::post("/api/widget/contact-session/identify"), token).json(&body) {
         Ok(r) => read(r.send().await).await,
         Err(e) => Err(ApiError {
             status: 0,

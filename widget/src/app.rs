@@ -7,8 +7,8 @@ use crate::screens::{
     selection::SelectionScreen,
 };
 use crate::{host, storage};
-use parley_shared::api::{ContactSession, WidgetConfig};
-use parley_shared::{ConversationId, OrganizationId};
+use parley_shared::api::{ContactSession, CreateContactSession, WidgetConfig};
+use parley_shared::{ConversationId, ErrorCode, OrganizationId};
 use std::rc::Rc;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -160,8 +160,12 @@ async fn boot(ctx: AppContext) {
         return;
     };
     ctx.dispatch(Action::Step(LoadingStep::VerifyingOrganization, Some(org)));
-    match api::organization(org).await {
-        Ok(config) => ctx.dispatch(Action::OrganizationLoaded(config)),
+    let verified_only = match api::organization(org).await {
+        Ok(config) => {
+            let verified_only = config.identity_required;
+            ctx.dispatch(Action::OrganizationLoaded(config));
+            verified_only
+        }
         Err(e) if e.status == 404 => {
             ctx.dispatch(Action::Fail("Organization not found.".into()));
             return;
@@ -170,22 +174,100 @@ async fn boot(ctx: AppContext) {
             ctx.dispatch(Action::Fail(e.message));
             return;
         }
-    }
+    };
     ctx.dispatch(Action::Step(LoadingStep::VerifyingSession, None));
+    // The host page announced an identity (`Parley('identify')` before opening): give its
+    // message a moment to arrive before deciding whether to show the form.
+    if host::identity_announced() {
+        for _ in 0..60 {
+            if host::identity().is_some() {
+                break;
+            }
+            gloo_timers::future::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    if let Some(identity) = host::identity()
+        && sign_in_verified(&ctx, org, identity).await
+    {
+        return;
+    }
     let Some(token) = storage::token(org) else {
-        ctx.dispatch(Action::NeedAuth);
+        ctx.dispatch(need_auth(org, verified_only));
         return;
     };
     match api::current_session(&token).await {
         Ok(info) if info.organization_id == org => {
             ctx.dispatch(Action::Authenticated(Session { token, info }))
         }
-        Ok(_) => ctx.dispatch(Action::NeedAuth),
+        Ok(_) => ctx.dispatch(need_auth(org, verified_only)),
+        Err(e) if e.code == Some(ErrorCode::IdentityRequired) => {
+            ctx.dispatch(need_auth(org, verified_only))
+        }
         Err(e) => {
             if let Some(e) = handle_api_error(&ctx, e) {
                 ctx.dispatch(Action::Fail(e.message));
             }
         }
+    }
+}
+
+/// The form, or for a "verified only" organization the reason there is none.
+fn need_auth(org: OrganizationId, verified_only: bool) -> Action {
+    if verified_only {
+        storage::clear_token(org);
+        Action::Fail(VERIFIED_ONLY.into())
+    } else {
+        Action::NeedAuth
+    }
+}
+
+const VERIFIED_ONLY: &str =
+    "This chat is open to signed-in users of this site: please sign in first.";
+
+/// Signs the visitor in with the host site's identity: the stored session is identified
+/// (its credential rotates), or, without one (or verified as someone else), a new verified
+/// session starts. Returns `false` when the identity does not verify, so the caller falls
+/// back to the usual flow.
+pub async fn sign_in_verified(
+    ctx: &AppContext,
+    org: OrganizationId,
+    identity: parley_shared::api::Identity,
+) -> bool {
+    if let Some(token) = storage::token(org) {
+        match api::identify(&token, &identity).await {
+            Ok(created) => {
+                storage::set_token(org, &created.token);
+                ctx.dispatch(Action::Authenticated(Session {
+                    token: created.token,
+                    info: created.session,
+                }));
+                return true;
+            }
+            Err(e) if e.code == Some(ErrorCode::IdentityInvalid) => return false,
+            Err(_) => storage::clear_token(org),
+        }
+    }
+    let request = CreateContactSession {
+        organization_id: org,
+        name: String::new(),
+        email: String::new(),
+        metadata: crate::screens::auth::metadata(),
+        identity: Some(identity),
+    };
+    match api::create_session(&request).await {
+        Ok(created) => {
+            storage::set_token(org, &created.token);
+            ctx.dispatch(Action::Authenticated(Session {
+                token: created.token,
+                info: created.session,
+            }));
+            true
+        }
+        Err(e) if e.code == Some(ErrorCode::ContactBlocked) => {
+            ctx.dispatch(Action::Fail(e.message));
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -206,9 +288,19 @@ pub fn App() -> Html {
     {
         let model = model.clone();
         use_effect_with((), move |_| {
-            host::listen(|message| {
+            let identify = model.clone();
+            host::listen(move |message| {
                 if message.kind == "opened" {
                     focus_composer();
+                }
+                // Identified after the widget booted (the visitor signed in on the site).
+                if let (Some(identity), Some(org)) = (message.identity, organization_from_url())
+                    && message.kind == "identify"
+                {
+                    let ctx = identify.clone();
+                    spawn_local(async move {
+                        sign_in_verified(&ctx, org, identity).await;
+                    });
                 }
             });
             host::post("ready");

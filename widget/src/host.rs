@@ -3,12 +3,13 @@
 //! Protocol, version 1, as JSON objects through `postMessage`, always to an explicit target
 //! origin and accepted only from the expected origin *and* window:
 //! - host → widget: `{source:"parley-host", version:1, type:"context", pageUrl, referrer}`,
-//!   `{…, type:"opened"}`;
+//!   `{…, type:"opened"}`, `{…, type:"identify", identity}` (from `Parley('identify')`);
 //! - widget → host: `{source:"parley-widget", version:1, type:"ready"}`, `{…, type:"close"}`.
 //!
 //! The host's origin comes from the iframe URL's `hostOrigin` parameter (not a secret: the
 //! widget only sends it non-sensitive notices).
 
+use parley_shared::api::Identity;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
@@ -32,6 +33,9 @@ pub struct HostMessage {
     /// With `context`: the host page's referrer.
     #[serde(default)]
     pub referrer: Option<String>,
+    /// With `identify`: the visitor as the host site's backend signed them.
+    #[serde(default)]
+    pub identity: Option<Identity>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +57,21 @@ pub struct HostContext {
 
 thread_local! {
     static CONTEXT: RefCell<HostContext> = RefCell::new(HostContext::default());
+    static IDENTITY: RefCell<Option<Identity>> = const { RefCell::new(None) };
+}
+
+/// The identity the host page gave with `Parley('identify')`, if any yet.
+pub fn identity() -> Option<Identity> {
+    IDENTITY.with(|i| i.borrow().clone())
+}
+
+/// Whether the host page said (`?identified=1`) that an identity message is coming.
+pub fn identity_announced() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
+        .and_then(|p| p.get("identified"))
+        .is_some_and(|v| v == "1")
 }
 
 /// What the host has told us about its page so far.
@@ -126,6 +145,9 @@ pub fn listen(on_message: impl Fn(HostMessage) + 'static) {
                         referrer: message.referrer.clone(),
                     }
                 });
+            }
+            if message.kind == "identify" {
+                IDENTITY.with(|i| *i.borrow_mut() = message.identity.clone());
             }
             on_message(message);
         });

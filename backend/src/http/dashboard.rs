@@ -6,7 +6,7 @@ use super::staff_live;
 use crate::accounts::{self, COOKIE, Operator, StaffClaims};
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::{members, settings, staff};
+use crate::{identity, members, settings, staff};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
 use axum::http::request::Parts;
@@ -16,12 +16,13 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use parley_shared::api::{Conversation, Message, Page, UpdateConversation};
 use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
 use parley_shared::staff::{
-    AcceptInvite, ConversationDetail, CreateInvite, InboxFilter, InboxItem, Invite, InviteCreated,
-    InviteInfo, LogIn, MarkRead, Me, Member, OperatorReply, SignUp, SwitchOrganization,
-    WidgetSettings,
+    AcceptInvite, ChangePassword, ConversationDetail, CreateInvite, InboxFilter, InboxItem, Invite,
+    InviteCreated, InviteInfo, LogIn, MarkRead, Me, Member, OperatorReply, SignUp,
+    SwitchOrganization, WidgetSettings,
 };
 use parley_shared::staff::{
-    Article, CreateArticle, CreateProject, Project, ResponderSettings, SetResponder,
+    Article, CreateArticle, CreateProject, IdentitySettings, Project, ResponderSettings,
+    SetIdentity, SetResponder,
 };
 use parley_shared::{
     ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
@@ -36,11 +37,14 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(log_in))
         .routes(routes!(log_out))
         .routes(routes!(me))
+        .routes(routes!(change_password))
         .routes(routes!(switch_organization))
         .routes(routes!(inbox))
         .routes(routes!(conversation, update_conversation))
         .routes(routes!(messages, reply))
         .routes(routes!(mark_read))
+        .routes(routes!(block_contact))
+        .routes(routes!(get_identity, put_identity))
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(list_members))
         .routes(routes!(remove_member))
@@ -182,6 +186,24 @@ async fn me(State(state): State<AppState>, Staff(op): Staff) -> Result<Json<Me>>
     accounts::me(&state, &op).await.map(Json)
 }
 
+#[utoipa::path(post, path = "/password", tag = "dashboard", request_body = ChangePassword, responses((status = 200, description = "Password changed; every other session of the account is revoked and this one gets a fresh `parley_staff` cookie", body = Me), (status = 401, description = "Not logged in, or a wrong current password (`unauthorized`, `invalid_credentials`)", body = ErrorBody), (status = 422, description = "The new password is too short or too long (`validation_failed`)", body = ErrorBody), (status = 429, description = "Too many attempts; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("staff_session" = [])))]
+/// Changes the operator's password and revokes the account's other sessions.
+async fn change_password(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<ChangePassword>,
+) -> Result<Response> {
+    accounts::change_password(&state, &op, req).await?;
+    logged_in(
+        &state,
+        StatusCode::OK,
+        op.user.id,
+        op.organization_id,
+        now_secs(&state),
+    )
+    .await
+}
+
 /// 404 `not_found` for an organization the caller does not belong to.
 #[utoipa::path(post, path = "/switch-organization", tag = "dashboard", request_body = SwitchOrganization, responses((status = 200, description = "Logged in: the operator and organizations; sets the `parley_staff` session cookie", body = Me), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Not a member of that organization", body = ErrorBody)), security(("staff_session" = [])))]
 async fn switch_organization(
@@ -278,6 +300,38 @@ async fn mark_read(
 ) -> Result<StatusCode> {
     staff::mark_read(&state, &op, id, req.seq).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/conversations/{conversation_id}/block", tag = "dashboard", params(("conversation_id" = ConversationId, Path, description = "The conversation")), responses((status = 204, description = "The contact is blocked: their sessions are revoked and their email refused"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("staff_session" = [])))]
+/// "Block contact": revokes the conversation's contact and refuses their email.
+async fn block_contact(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    ConversationPath(id): ConversationPath,
+) -> Result<StatusCode> {
+    staff::block_contact(&state, &op, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/identity", tag = "dashboard", responses((status = 200, description = "Identity verification settings, with the secret (generated on first read)", body = IdentitySettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody)), security(("staff_session" = [])))]
+async fn get_identity(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+) -> Result<Json<IdentitySettings>> {
+    op.require_manager()?;
+    let row = identity::settings_row(&state, op.organization_id).await?;
+    Ok(Json(identity::view(&row)))
+}
+
+#[utoipa::path(put, path = "/identity", tag = "dashboard", request_body = SetIdentity, responses((status = 200, description = "The settings as saved", body = IdentitySettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
+async fn put_identity(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<SetIdentity>,
+) -> Result<Json<IdentitySettings>> {
+    op.require_manager()?;
+    let row = identity::update(&state, op.organization_id, req.required, req.rotate_secret).await?;
+    Ok(Json(identity::view(&row)))
 }
 
 #[utoipa::path(get, path = "/settings", tag = "dashboard", responses((status = 200, description = "The organization's widget settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]

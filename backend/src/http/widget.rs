@@ -10,8 +10,8 @@ use crate::{conversations, messages, sessions, settings};
 use axum::extract::State;
 use axum::http::StatusCode;
 use parley_shared::api::{
-    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, Message, Page,
-    Rating, Regenerate, SendMessage, WidgetConfig,
+    ContactSession, ContactSessionCreated, Conversation, CreateContactSession, IdentifyContact,
+    Message, Page, Rating, Regenerate, SendMessage, WidgetConfig,
 };
 use parley_shared::{ConversationId, ErrorBody, MessageId, OrganizationId};
 use serde::Deserialize;
@@ -27,6 +27,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(organization).layer(public))
         .routes(routes!(create_session))
         .routes(routes!(current_session))
+        .routes(routes!(identify))
         .routes(routes!(list_conversations, create_conversation))
         .routes(routes!(get_conversation))
         .routes(routes!(list_messages, send_message))
@@ -58,7 +59,7 @@ struct ProjectQuery {
     project_id: Option<parley_shared::ProjectId>,
 }
 
-#[utoipa::path(post, path = "/contact-sessions", tag = "widget", request_body = CreateContactSession, responses((status = 201, description = "The session and its bearer token (shown once)", body = ContactSessionCreated), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 404, description = "Unknown organization (`organization_not_found`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(()))]
+#[utoipa::path(post, path = "/contact-sessions", tag = "widget", request_body = CreateContactSession, responses((status = 201, description = "The session and its bearer token (shown once)", body = ContactSessionCreated), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 404, description = "Unknown organization (`organization_not_found`)", body = ErrorBody), (status = 401, description = "The identity does not verify (`identity_invalid`)", body = ErrorBody), (status = 403, description = "Verified visitors only, or a blocked contact (`identity_required`, `contact_blocked`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(()))]
 async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -72,6 +73,18 @@ async fn create_session(
 #[utoipa::path(get, path = "/contact-session", tag = "widget", responses((status = 200, description = "The caller's contact session", body = ContactSession), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn current_session(Contact(session): Contact) -> Json<ContactSession> {
     Json(sessions::view(&session))
+}
+
+#[utoipa::path(post, path = "/contact-session/identify", tag = "widget", request_body = IdentifyContact, responses((status = 200, description = "The session, now verified, and its new bearer token (the old one no longer works)", body = ContactSessionCreated), (status = 401, description = "No, unknown or expired contact session, or an identity that does not verify (`session_invalid`, `session_expired`, `identity_invalid`)", body = ErrorBody), (status = 403, description = "The contact is blocked (`contact_blocked`)", body = ErrorBody), (status = 409, description = "The session is verified as another user (`identity_mismatch`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("contact_session" = [])))]
+/// The host site identified the visitor: verify, and rotate the credential.
+async fn identify(
+    State(state): State<AppState>,
+    Contact(session): Contact,
+    Json(req): Json<IdentifyContact>,
+) -> Result<Json<ContactSessionCreated>> {
+    sessions::identify(&state, &session, &req.identity)
+        .await
+        .map(Json)
 }
 
 #[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]

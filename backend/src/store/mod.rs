@@ -156,6 +156,21 @@ pub struct ContactSession {
     pub created_at: Timestamp,
     /// Expiry instant.
     pub expires_at: Timestamp,
+    /// The user's ID on the organization's own site, once it identified the contact.
+    pub external_id: Option<String>,
+    /// Identified by the organization's site (identity verification).
+    pub verified: bool,
+    /// Revoked by staff ("block contact"): the credential no longer works.
+    pub revoked: bool,
+}
+
+/// An organization's identity-verification settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentitySettingsRow {
+    /// The HMAC-SHA256 / HS256 key its own backend signs visitors' identities with.
+    pub secret: String,
+    /// Refuse visitors the site has not identified.
+    pub required: bool,
 }
 
 /// A conversation with its owner, as the access checks need it.
@@ -398,6 +413,36 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Marks a session identified by the organization's site (name, email, external ID,
+    /// verified) and replaces its credential hash, provided `old_token_hash` is still the
+    /// current one (a concurrent identify loses). Returns whether the session was updated.
+    async fn identify_contact_session(
+        &self,
+        session: &ContactSession,
+        old_token_hash: &str,
+    ) -> Result<bool, StoreError>;
+    /// The organization's identity settings, if its secret was ever generated.
+    async fn identity_settings(
+        &self,
+        org: OrganizationId,
+    ) -> Result<Option<IdentitySettingsRow>, StoreError>;
+    /// Creates or replaces the organization's identity settings.
+    async fn put_identity_settings(
+        &self,
+        org: OrganizationId,
+        settings: &IdentitySettingsRow,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Blocks `email` (lowercased) in `org` and revokes every session of it there, in one
+    /// transaction.
+    async fn block_contact(
+        &self,
+        org: OrganizationId,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Is `email` (lowercased) blocked in `org`?
+    async fn contact_blocked(&self, org: OrganizationId, email: &str) -> Result<bool, StoreError>;
     /// Creates a conversation (with no messages).
     async fn create_conversation(
         &self,
@@ -442,6 +487,13 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Revokes every session of the account (`session_epoch + 1`).
     async fn bump_session_epoch(&self, id: UserId) -> Result<(), StoreError>;
+    /// Sets the account's password hash and revokes its sessions in one statement; returns
+    /// the new `session_epoch` (`None` when the account is gone).
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+    ) -> Result<Option<i64>, StoreError>;
     /// Adds `user` to `org` with `role`; an existing membership is left as it is.
     async fn add_membership(
         &self,

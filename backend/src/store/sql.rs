@@ -98,7 +98,7 @@ macro_rules! impl_sql_store {
         use $crate::store::{
             AnnouncedEvent, ApiKeyRow, ChatRow, ContactSession, ConversationCursor, Inserted,
             InviteRow, NewMessage, Organization, OwnedConversation, Store, StoreError, TreeMessage,
-            User, ArticleRow, PassageHit, ResponderJob, ResponderRow,
+            User, ArticleRow, PassageHit, ResponderJob, ResponderRow, IdentitySettingsRow,
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
@@ -236,6 +236,9 @@ macro_rules! impl_sql_store {
                 metadata: r.try_get("metadata")?,
                 created_at: Timestamp::from_unix_millis(r.try_get("created_at")?),
                 expires_at: Timestamp::from_unix_millis(r.try_get("expires_at")?),
+                external_id: r.try_get("external_id")?,
+                verified: r.try_get::<i64, _>("verified")? != 0,
+                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
             })
         }
 
@@ -572,8 +575,9 @@ macro_rules! impl_sql_store {
             async fn create_contact_session(&self, s: &ContactSession) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO contact_sessions \
-                     (id, organization_id, token_hash, name, email, metadata, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     (id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
+                      external_id, verified) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
                 .bind(s.id.to_string())
                 .bind(s.organization_id.to_string())
@@ -583,9 +587,117 @@ macro_rules! impl_sql_store {
                 .bind(&s.metadata)
                 .bind(s.created_at.unix_millis())
                 .bind(s.expires_at.unix_millis())
+                .bind(&s.external_id)
+                .bind(i64::from(s.verified))
                 .execute(&self.writer)
                 .await?;
                 Ok(())
+            }
+
+            async fn identify_contact_session(
+                &self,
+                s: &ContactSession,
+                old_token_hash: &str,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "UPDATE contact_sessions SET token_hash = $1, name = $2, email = $3, \
+                     external_id = $4, verified = $5, expires_at = $6 \
+                     WHERE id = $7 AND token_hash = $8 AND revoked_at IS NULL",
+                )
+                .bind(&s.token_hash)
+                .bind(&s.name)
+                .bind(&s.email)
+                .bind(&s.external_id)
+                .bind(i64::from(s.verified))
+                .bind(s.expires_at.unix_millis())
+                .bind(s.id.to_string())
+                .bind(old_token_hash)
+                .execute(&self.writer)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn identity_settings(
+                &self,
+                org: OrganizationId,
+            ) -> Result<Option<IdentitySettingsRow>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT secret, required FROM identity_settings WHERE organization_id = $1",
+                )
+                .bind(org.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                row.map(|r| {
+                    Ok(IdentitySettingsRow {
+                        secret: r.try_get("secret")?,
+                        required: r.try_get::<i64, _>("required")? != 0,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_identity_settings(
+                &self,
+                org: OrganizationId,
+                settings: &IdentitySettingsRow,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO identity_settings (organization_id, secret, required, updated_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
+                     secret = excluded.secret, required = excluded.required, updated_at = excluded.updated_at",
+                )
+                .bind(org.to_string())
+                .bind(&settings.secret)
+                .bind(i64::from(settings.required))
+                .bind(now.unix_millis())
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn block_contact(
+                &self,
+                org: OrganizationId,
+                email: &str,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(
+                    "INSERT INTO blocked_contacts (organization_id, email, created_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (organization_id, email) DO NOTHING",
+                )
+                .bind(org.to_string())
+                .bind(email)
+                .bind(now.unix_millis())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "UPDATE contact_sessions SET revoked_at = $1 \
+                     WHERE organization_id = $2 AND LOWER(email) = $3 AND revoked_at IS NULL",
+                )
+                .bind(now.unix_millis())
+                .bind(org.to_string())
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn contact_blocked(
+                &self,
+                org: OrganizationId,
+                email: &str,
+            ) -> Result<bool, StoreError> {
+                let row = sqlx::query(
+                    "SELECT 1 FROM blocked_contacts WHERE organization_id = $1 AND email = $2",
+                )
+                .bind(org.to_string())
+                .bind(email)
+                .fetch_optional(&self.reader)
+                .await?;
+                Ok(row.is_some())
             }
 
             async fn contact_session_by_token_hash(
@@ -593,8 +705,8 @@ macro_rules! impl_sql_store {
                 token_hash: &str,
             ) -> Result<Option<ContactSession>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at \
-                     FROM contact_sessions WHERE token_hash = $1",
+                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
+                     external_id, verified, revoked_at FROM contact_sessions WHERE token_hash = $1",
                 )
                 .bind(token_hash)
                 .fetch_optional(&self.reader)
@@ -1020,6 +1132,22 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn set_password(
+                &self,
+                id: UserId,
+                password_hash: &str,
+            ) -> Result<Option<i64>, StoreError> {
+                let row = sqlx::query(
+                    "UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1 \
+                     WHERE id = $2 RETURNING session_epoch",
+                )
+                .bind(password_hash)
+                .bind(id.to_string())
+                .fetch_optional(&self.writer)
+                .await?;
+                Ok(row.map(|r| r.get::<i64, _>(0)))
+            }
+
             async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(
                     "SELECT id, email, password_hash, display_name, created_at, session_epoch FROM users WHERE id = $1",
@@ -1303,8 +1431,8 @@ macro_rules! impl_sql_store {
 
             async fn contact_session(&self, id: ContactSessionId) -> Result<Option<ContactSession>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at \
-                     FROM contact_sessions WHERE id = $1",
+                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
+                     external_id, verified, revoked_at FROM contact_sessions WHERE id = $1",
                 )
                 .bind(id.to_string())
                 .fetch_optional(&self.reader)

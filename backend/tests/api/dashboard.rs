@@ -903,3 +903,66 @@ async fn logout_revokes_every_session_of_the_account() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_revokes_the_other_sessions_and_keeps_this_one() {
+    let app = TestApp::spawn().await;
+    let laptop = app.sign_up("camille@acme.test", "Acme").await;
+    let phone = app
+        .log_in("camille@acme.test", "correct horse battery")
+        .await;
+    // A wrong current password changes nothing.
+    assert_error(
+        laptop
+            .post(
+                "/api/dashboard/password",
+                json!({"currentPassword": "wrong guess!", "newPassword": "new and long enough"}),
+            )
+            .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    assert_error(
+        laptop
+            .post(
+                "/api/dashboard/password",
+                json!({"currentPassword": "correct horse battery", "newPassword": "short"}),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    assert_eq!(
+        phone.get("/api/dashboard/me").await.status(),
+        StatusCode::OK
+    );
+
+    let changed = laptop
+        .post(
+            "/api/dashboard/password",
+            json!({"currentPassword": "correct horse battery", "newPassword": "new and long enough"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let laptop = app.staff_from(changed).await;
+    assert_eq!(
+        laptop.get("/api/dashboard/me").await.status(),
+        StatusCode::OK
+    );
+    assert_error(
+        phone.get("/api/dashboard/me").await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthorized,
+    )
+    .await;
+    assert_error(
+        app.raw_log_in("camille@acme.test", "correct horse battery")
+            .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidCredentials,
+    )
+    .await;
+    app.log_in("camille@acme.test", "new and long enough").await;
+}

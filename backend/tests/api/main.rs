@@ -5,6 +5,7 @@
 // A failed unwrap is a failed test, with its location: exactly what tests want.
 #![allow(clippy::unwrap_used)]
 
+mod access;
 mod browser;
 mod cli;
 mod contact_sessions;
@@ -13,6 +14,7 @@ mod crash;
 mod dashboard;
 mod hardening;
 mod helpers;
+mod identity;
 mod instances;
 mod limits;
 mod live;

@@ -10,7 +10,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 /// Browser facts for the new session (seed 001's metadata).
-fn metadata() -> ContactMetadata {
+pub(crate) fn metadata() -> ContactMetadata {
     let Some(window) = web_sys::window() else {
         return ContactMetadata::default();
     };
@@ -120,6 +120,7 @@ pub fn AuthScreen() -> Html {
                     name,
                     email,
                     metadata: metadata(),
+                    identity: None,
                 };
                 match api::create_session(&request).await {
                     Ok(created) => {

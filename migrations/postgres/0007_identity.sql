@@ -1,0 +1,22 @@
+-- Identity verification (the organization's site vouches for a visitor) and blocked contacts.
+ALTER TABLE contact_sessions ADD COLUMN external_id TEXT;
+ALTER TABLE contact_sessions ADD COLUMN verified BIGINT NOT NULL DEFAULT 0;
+-- Set when staff block the contact: the credential stops working at once.
+ALTER TABLE contact_sessions ADD COLUMN revoked_at BIGINT;
+
+CREATE TABLE identity_settings (
+    organization_id  TEXT COLLATE "C" PRIMARY KEY REFERENCES organizations (id),
+    -- HMAC-SHA256 / HS256 key shared with the organization's own backend.
+    secret           TEXT NOT NULL,
+    -- 1: refuse visitors the site has not identified.
+    required         BIGINT NOT NULL DEFAULT 0,
+    updated_at       BIGINT NOT NULL
+);
+
+CREATE TABLE blocked_contacts (
+    organization_id  TEXT COLLATE "C" NOT NULL REFERENCES organizations (id),
+    -- Lowercased email of the blocked contact.
+    email            TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    PRIMARY KEY (organization_id, email)
+);
