@@ -368,11 +368,20 @@ fn test() -> Result<()> {
         ],
         &[("PARLEY_REQUIRE_BROWSER", "1")],
     )?;
-    // Pass 2: the same API suite (same binary, no rebuild) on PostgreSQL, plus the
-    // multi-instance test that only this pass can run.
+    // Pass 2: the same API suite on PostgreSQL, plus the multi-instance test that only this
+    // pass can run. The package selection is pass 1's, so features unify the same way and
+    // the test binary is reused, not rebuilt.
     let url = postgres_url();
     let (p, f) = cargo_test(
-        &["--package", "parley-backend", "--test", "api"],
+        &[
+            "--workspace",
+            "--exclude",
+            "parley-widget",
+            "--exclude",
+            "parley-dashboard",
+            "--test",
+            "api",
+        ],
         &[
             ("PARLEY_REQUIRE_BROWSER", "1"),
             ("PARLEY_TEST_DATABASE_URL", &url),
