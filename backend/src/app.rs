@@ -230,7 +230,7 @@ impl Application {
         crate::responder::spawn_workers(&self.state);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {
-            let router = demo::router(&self.public_url, org);
+            let router = demo::router(self.state.clone(), org);
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 axum::serve(listener, router)

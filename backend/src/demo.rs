@@ -6,8 +6,10 @@ use axum::response::Html;
 use axum::routing::get;
 use parley_shared::OrganizationId;
 
-/// The demo page for `organization`, loading the embed script from `public_url`.
-pub fn page(public_url: &str, organization: OrganizationId) -> String {
+/// The demo page for `organization`, loading the embed script from `public_url`. With
+/// `identify`, a script line that identifies the visitor (`Parley('identify', …)`) goes
+/// before the embed script, as a signed-in customer site would write it.
+pub fn page(public_url: &str, organization: OrganizationId, identify: &str) -> String {
     format!(
         r#"<!doctype html>
 <html lang="en">
@@ -30,7 +32,8 @@ pub fn page(public_url: &str, organization: OrganizationId) -> String {
   right to talk to support.</p>
   <p><button type="button" onclick="Parley('open')">Open the chat from the page</button></p>
 </main>
-<script>window.Parley=window.Parley||function(){{(Parley.q=Parley.q||[]).push(arguments)}};</script>
+<script>window.Parley=window.Parley||function(){{(Parley.q=Parley.q||[]).push(arguments)}};{identify}</script>
+<p style="text-align:center"><a href="/">Home</a> · <a href="/signed-in">The same site, signed in as Dana (identity verification)</a></p>
 <script src="{public_url}/embed.js" data-organization-id="{organization}" async></script>
 </body>
 </html>
@@ -38,10 +41,31 @@ pub fn page(public_url: &str, organization: OrganizationId) -> String {
     )
 }
 
-/// Serves [`page`] at `/`.
-pub fn router(public_url: &str, organization: OrganizationId) -> Router {
-    let html = page(public_url, organization);
-    Router::new().route("/", get(move || async move { Html(html) }))
+/// The demo customer's signed-in user, as its backend would identify them.
+pub const DEMO_USER: (&str, &str, &str) = ("demo-user-1", "dana@customer.example", "Dana Scully");
+
+/// Serves [`page`] at `/`, and at `/signed-in` the page of a site whose user is logged in:
+/// like a customer's backend, it signs the user's ID with the organization's identity secret.
+pub fn router(state: crate::app::AppState, organization: OrganizationId) -> Router {
+    let public_url = state.public_url.to_string();
+    let html = page(&public_url, organization, "");
+    Router::new()
+        .route("/", get(move || async move { Html(html) }))
+        .route(
+            "/signed-in",
+            get(move || async move {
+                let secret = crate::identity::settings_row(&state, organization)
+                    .await
+                    .map(|row| row.secret)
+                    .unwrap_or_default();
+                let (id, email, name) = DEMO_USER;
+                let hash = crate::identity::user_hash(&secret, id);
+                let identify = format!(
+                    "Parley('identify',{{userId:'{id}',userHash:'{hash}',email:'{email}',name:'{name}'}});"
+                );
+                Html(page(&public_url, organization, &identify))
+            }),
+        )
 }
 
 /// The demo organization's help articles (the bakery of the demo page).

@@ -104,3 +104,10 @@ pub async fn delete(path: &str) -> Result<(), ApiError> {
         .await
         .map(|_| ())
 }
+
+/// `POST path` without a body, for actions answered `204`.
+pub async fn post_empty(path: &str) -> Result<(), ApiError> {
+    read::<serde_json::Value>(Request::post(path).send().await)
+        .await
+        .map(|_| ())
+}

@@ -123,15 +123,53 @@ fn row(ctx: &Ctx, live: &LiveHandle, item: &InboxItem, selected: bool) -> Html {
     }
 }
 
-fn contact_panel(detail: &ConversationDetail) -> Html {
-    let c = &detail.contact;
+#[derive(Properties, PartialEq)]
+struct ContactPanelProps {
+    detail: ConversationDetail,
+}
+
+/// Who the contact is, with "Block contact" (their sessions end and their email is refused).
+#[function_component]
+fn ContactPanel(props: &ContactPanelProps) -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let c = &props.detail.contact;
+    let blocked = use_state(|| c.blocked);
     let m = &c.metadata;
     let field = |label: &'static str, value: Option<String>| {
         html! { <><dt>{ label }</dt><dd>{ value.unwrap_or_else(|| "—".to_owned()) }</dd></> }
     };
+    let onblock = {
+        let (ctx, blocked, id) = (ctx.clone(), blocked.clone(), props.detail.conversation.id);
+        Callback::from(move |_| {
+            let confirmed = web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message(
+                        "Block this contact? Their chats end and they cannot start new ones.",
+                    )
+                    .ok()
+                })
+                .unwrap_or(false);
+            if !confirmed {
+                return;
+            }
+            let (ctx, blocked) = (ctx.clone(), blocked.clone());
+            spawn_local(async move {
+                let path = format!("/api/dashboard/conversations/{id}/block");
+                match api::post_empty(&path).await {
+                    Ok(()) => blocked.set(true),
+                    Err(e) => {
+                        check(&ctx, e);
+                    }
+                }
+            });
+        })
+    };
     html! {
         <aside class="contact-panel">
-            <h3>{ &c.name }</h3>
+            <h3>{ &c.name }
+                if c.verified { <span class="badge verified" title={format!("Identified by your site as {}", c.external_id.clone().unwrap_or_default())}>{ "verified" }</span> }
+                if *blocked { <span class="badge blocked">{ "blocked" }</span> }
+            </h3>
             <p class="email">{ &c.email }</p>
             <dl>
                 { field("Browser", m.user_agent.clone()) }
@@ -142,6 +180,9 @@ fn contact_panel(detail: &ConversationDetail) -> Html {
                 { field("Screen", m.screen_resolution.clone()) }
                 { field("Session expires", Some(time::long(c.expires_at))) }
             </dl>
+            if !*blocked {
+                <button type="button" class="link danger block-contact" onclick={onblock}>{ "Block contact" }</button>
+            }
         </aside>
     }
 }
@@ -397,7 +438,7 @@ pub fn InboxPage(props: &InboxProps) -> Html {
             </nav>
             if let Some(detail) = ctx.open.clone() {
                 <ConversationView detail={detail.clone()} messages={ctx.messages.clone()} />
-                { contact_panel(&detail) }
+                <ContactPanel key={detail.conversation.id.to_string()} detail={detail.clone()} />
             } else {
                 <section class="conversation empty"><p class="muted">{ "Select a conversation." }</p></section>
             }

@@ -4,6 +4,7 @@ pub mod inbox;
 pub mod invite;
 pub mod login;
 pub mod responder;
+pub mod security;
 pub mod settings;
 
 use web_sys::HtmlInputElement;

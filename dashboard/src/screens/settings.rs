@@ -32,6 +32,8 @@ pub fn SettingsPage() -> Html {
             <Members {manager} />
             if manager { <Invites /> }
             if manager { <ApiKeys /> }
+            if manager { <super::security::IdentityVerification /> }
+            <super::security::PasswordForm />
         </main>
     }
 }
