@@ -228,6 +228,7 @@ impl Application {
             tracing::warn!("widget not built: run `cargo xtask build-widget`");
         }
         crate::responder::spawn_workers(&self.state);
+        crate::privacy::spawn_retention(&self.state);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {
             let router = demo::router(self.state.clone(), org);

@@ -149,6 +149,25 @@ pub struct Config {
     )]
     pub responder_poll_ms: u64,
 
+    /// Retention, in days: conversations without activity for this long, and sessions expired
+    /// this long ago, are deleted by a background task. `0` keeps everything.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RETENTION_DAYS",
+        default_value_t = 0
+    )]
+    pub retention_days: u64,
+
+    /// How often the retention task runs, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_RETENTION_SWEEP_SECS",
+        default_value_t = 3600
+    )]
+    pub retention_sweep_secs: u64,
+
     /// How long a claimed responder job is held, in milliseconds, before another worker may
     /// take it over (a crashed worker's job resumes after this). Keep it above the timeout.
     #[arg(
@@ -268,6 +287,8 @@ impl Config {
             responder_workers: 2,
             responder_poll_ms: 1000,
             responder_lease_ms: 120_000,
+            retention_days: 0,
+            retention_sweep_secs: 3600,
             responder_retry_ms: 1000,
             responder_attempts: 4,
             responder_timeout_ms: 60_000,

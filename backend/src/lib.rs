@@ -19,6 +19,7 @@ pub mod live;
 pub mod members;
 pub mod messages;
 pub mod organizations;
+pub mod privacy;
 pub mod public_api;
 pub mod responder;
 pub mod sessions;

@@ -6,7 +6,7 @@ use super::staff_live;
 use crate::accounts::{self, COOKIE, Operator, StaffClaims};
 use crate::app::AppState;
 use crate::error::{Error, Result};
-use crate::{identity, members, settings, staff};
+use crate::{identity, members, privacy, settings, staff};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
 use axum::http::request::Parts;
@@ -24,6 +24,7 @@ use parley_shared::staff::{
     Article, CreateArticle, CreateProject, IdentitySettings, Project, ResponderSettings,
     SetIdentity, SetResponder,
 };
+use parley_shared::staff::{ContactExport, ContactRequest, ErasureReport};
 use parley_shared::{
     ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
 };
@@ -44,6 +45,8 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(messages, reply))
         .routes(routes!(mark_read))
         .routes(routes!(block_contact))
+        .routes(routes!(export_contact))
+        .routes(routes!(erase_contact))
         .routes(routes!(get_identity, put_identity))
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(list_members))
@@ -311,6 +314,24 @@ async fn block_contact(
 ) -> Result<StatusCode> {
     staff::block_contact(&state, &op, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/contacts/export", tag = "dashboard", request_body = ContactRequest, responses((status = 200, description = "Everything held about the email: sessions, conversations, messages (GDPR access request)", body = ContactExport), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody), (status = 422, description = "Not an email address (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
+async fn export_contact(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<ContactRequest>,
+) -> Result<Json<ContactExport>> {
+    privacy::export(&state, &op, &req).await.map(Json)
+}
+
+#[utoipa::path(post, path = "/contacts/erase", tag = "dashboard", request_body = ContactRequest, responses((status = 200, description = "Everything held about the email is deleted (GDPR erasure request)", body = ErasureReport), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody), (status = 422, description = "Not an email address (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
+async fn erase_contact(
+    State(state): State<AppState>,
+    Staff(op): Staff,
+    Json(req): Json<ContactRequest>,
+) -> Result<Json<ErasureReport>> {
+    privacy::erase(&state, &op, &req).await.map(Json)
 }
 
 #[utoipa::path(get, path = "/identity", tag = "dashboard", responses((status = 200, description = "Identity verification settings, with the secret (generated on first read)", body = IdentitySettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody)), security(("staff_session" = [])))]

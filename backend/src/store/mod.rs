@@ -164,6 +164,17 @@ pub struct ContactSession {
     pub revoked: bool,
 }
 
+/// What an erasure removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Contact sessions deleted.
+    pub sessions: u64,
+    /// Conversations deleted.
+    pub conversations: u64,
+    /// Messages deleted.
+    pub messages: u64,
+}
+
 /// An organization's identity-verification settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IdentitySettingsRow {
@@ -443,6 +454,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Is `email` (lowercased) blocked in `org`?
     async fn contact_blocked(&self, org: OrganizationId, email: &str) -> Result<bool, StoreError>;
+    /// Every session of `email` (lowercased) in `org`, oldest first (data export).
+    async fn contact_sessions_by_email(
+        &self,
+        org: OrganizationId,
+        email: &str,
+    ) -> Result<Vec<ContactSession>, StoreError>;
+    /// Deletes everything of `email` (lowercased) in `org`: its sessions, their
+    /// conversations, messages, read markers and responder jobs, in one transaction.
+    async fn erase_contact(&self, org: OrganizationId, email: &str) -> Result<Erased, StoreError>;
+    /// Retention: deletes conversations last active before `before` (with their messages,
+    /// read markers and jobs), then sessions expired before `before` that have no
+    /// conversation left, in one transaction.
+    async fn delete_older_than(&self, before: Timestamp) -> Result<Erased, StoreError>;
     /// Creates a conversation (with no messages).
     async fn create_conversation(
         &self,

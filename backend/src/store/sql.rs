@@ -98,7 +98,7 @@ macro_rules! impl_sql_store {
         use $crate::store::{
             AnnouncedEvent, ApiKeyRow, ChatRow, ContactSession, ConversationCursor, Inserted,
             InviteRow, NewMessage, Organization, OwnedConversation, Store, StoreError, TreeMessage,
-            User, ArticleRow, PassageHit, ResponderJob, ResponderRow, IdentitySettingsRow,
+            User, ArticleRow, PassageHit, ResponderJob, ResponderRow, IdentitySettingsRow, Erased,
         };
         use async_trait::async_trait;
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
@@ -615,6 +615,87 @@ macro_rules! impl_sql_store {
                 .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn contact_sessions_by_email(
+                &self,
+                org: OrganizationId,
+                email: &str,
+            ) -> Result<Vec<ContactSession>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
+                     external_id, verified, revoked_at FROM contact_sessions \
+                     WHERE organization_id = $1 AND LOWER(email) = $2 ORDER BY created_at, id",
+                )
+                .bind(org.to_string())
+                .bind(email)
+                .fetch_all(&self.reader)
+                .await?;
+                rows.iter().map(contact_session_from_row).collect()
+            }
+
+            async fn erase_contact(&self, org: OrganizationId, email: &str) -> Result<Erased, StoreError> {
+                let mut tx = self.writer.begin().await?;
+                let sessions = "SELECT id FROM contact_sessions WHERE organization_id = $1 AND LOWER(email) = $2";
+                let conversations = format!("SELECT id FROM conversations WHERE contact_session_id IN ({sessions})");
+                let mut erased = Erased::default();
+                for (table, column) in [("responder_jobs", "conversation_id"), ("conversation_reads", "conversation_id"), ("messages", "conversation_id")] {
+                    let sql = format!("DELETE FROM {table} WHERE {column} IN ({conversations})");
+                    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(org.to_string())
+                        .bind(email)
+                        .execute(&mut *tx)
+                        .await?;
+                    if table == "messages" {
+                        erased.messages = done.rows_affected();
+                    }
+                }
+                let sql = format!("DELETE FROM conversations WHERE contact_session_id IN ({sessions})");
+                erased.conversations = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                erased.sessions = sqlx::query("DELETE FROM contact_sessions WHERE organization_id = $1 AND LOWER(email) = $2")
+                    .bind(org.to_string())
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(erased)
+            }
+
+            async fn delete_older_than(&self, before: Timestamp) -> Result<Erased, StoreError> {
+                let mut tx = self.writer.begin().await?;
+                let old = "SELECT id FROM conversations WHERE updated_at < $1";
+                let mut erased = Erased::default();
+                for table in ["responder_jobs", "conversation_reads", "messages"] {
+                    let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({old})");
+                    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(before.unix_millis())
+                        .execute(&mut *tx)
+                        .await?;
+                    if table == "messages" {
+                        erased.messages = done.rows_affected();
+                    }
+                }
+                erased.conversations = sqlx::query("DELETE FROM conversations WHERE updated_at < $1")
+                    .bind(before.unix_millis())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                erased.sessions = sqlx::query(
+                    "DELETE FROM contact_sessions WHERE expires_at < $1 AND NOT EXISTS \
+                     (SELECT 1 FROM conversations c WHERE c.contact_session_id = contact_sessions.id)",
+                )
+                .bind(before.unix_millis())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                Ok(erased)
             }
 
             async fn identity_settings(

@@ -21,6 +21,7 @@ mod live;
 mod messages;
 mod openapi;
 mod organizations;
+mod privacy;
 mod public_api;
 mod responder;
 mod store;

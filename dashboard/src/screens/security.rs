@@ -1,9 +1,12 @@
-//! Settings → identity verification (owners and admins) and the operator's own password.
+//! Settings → identity verification and privacy requests (owners and admins), and the
+//! operator's own password.
 
 use super::bind;
 use crate::api;
 use crate::app::{Ctx, check};
-use parley_shared::staff::{ChangePassword, IdentitySettings, Me, SetIdentity};
+use parley_shared::staff::{
+    ChangePassword, ContactExport, ContactRequest, ErasureReport, IdentitySettings, Me, SetIdentity,
+};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -140,6 +143,110 @@ pub fn PasswordForm() -> Html {
             </form>
             { match &*outcome {
                 Some(Ok(())) => html! { <p class="muted" role="status">{ "Password changed. Your other devices are logged out." }</p> },
+                Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
+                None => html! {},
+            } }
+        </section>
+    }
+}
+
+/// Saves `json` as a file named `name` (a download the browser offers).
+fn download(name: &str, json: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// A contact's data requests (GDPR): export everything held about an email, or erase it.
+#[function_component]
+pub fn PrivacyRequests() -> Html {
+    let ctx = use_context::<Ctx>().expect("Ctx");
+    let email = use_state(String::new);
+    let outcome = use_state(|| None::<Result<String, String>>);
+    let request = |erase: bool| {
+        let (ctx, email, outcome) = (ctx.clone(), email.clone(), outcome.clone());
+        Callback::from(move |_: MouseEvent| {
+            if erase {
+                let confirmed = web_sys::window()
+                    .and_then(|w| {
+                        w.confirm_with_message(&format!(
+                            "Erase every session, conversation and message of {}? This cannot be undone.",
+                            *email
+                        ))
+                        .ok()
+                    })
+                    .unwrap_or(false);
+                if !confirmed {
+                    return;
+                }
+            }
+            let body = ContactRequest {
+                email: (*email).clone(),
+            };
+            let (ctx, outcome) = (ctx.clone(), outcome.clone());
+            spawn_local(async move {
+                let result = if erase {
+                    api::post::<_, ErasureReport>("/api/dashboard/contacts/erase", &body)
+                        .await
+                        .map(|r| {
+                            format!(
+                                "Erased {} session(s), {} conversation(s), {} message(s).",
+                                r.sessions, r.conversations, r.messages
+                            )
+                        })
+                } else {
+                    api::post::<_, ContactExport>("/api/dashboard/contacts/export", &body)
+                        .await
+                        .map(|export| {
+                            let json = serde_json::to_string_pretty(&export).unwrap_or_default();
+                            download(&format!("parley-export-{}.json", export.email), &json);
+                            format!(
+                                "Exported {} session(s) and {} conversation(s).",
+                                export.sessions.len(),
+                                export.conversations.len()
+                            )
+                        })
+                };
+                match result {
+                    Ok(message) => outcome.set(Some(Ok(message))),
+                    Err(e) => {
+                        if let Some(e) = check(&ctx, e) {
+                            outcome.set(Some(Err(e.message)));
+                        }
+                    }
+                }
+            });
+        })
+    };
+    html! {
+        <section class="card privacy">
+            <h2>{ "Privacy requests" }</h2>
+            <p class="muted">{ "When a visitor asks for their data or its deletion: everything held about their email, in every conversation." }</p>
+            <div class="row-inline">
+                <input type="email" aria-label="Contact email" placeholder="visitor@example.com"
+                    value={(*email).clone()} oninput={bind(&email)} />
+                <button type="button" onclick={request(false)}>{ "Export" }</button>
+                <button type="button" class="danger" onclick={request(true)}>{ "Erase" }</button>
+            </div>
+            { match &*outcome {
+                Some(Ok(m)) => html! { <p class="muted" role="status">{ m }</p> },
                 Some(Err(e)) => html! { <p class="error" role="alert">{ e }</p> },
                 None => html! {},
             } }

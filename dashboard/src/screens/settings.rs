@@ -33,6 +33,7 @@ pub fn SettingsPage() -> Html {
             if manager { <Invites /> }
             if manager { <ApiKeys /> }
             if manager { <super::security::IdentityVerification /> }
+            if manager { <super::security::PrivacyRequests /> }
             <super::security::PasswordForm />
         </main>
     }
