@@ -945,3 +945,148 @@ async fn the_host_site_identifies_its_user_and_a_page_of_another_origin_cannot_d
         Err(panic) => std::panic::resume_unwind(panic),
     }
 }
+
+/// Installs a network switch in the current frame: with `window.__offline` set, `fetch`
+/// fails and new WebSockets go to a closed port; `__cut()` also closes the open sockets
+/// (as a dropped connection would). Must run before the sockets to cut are opened.
+const NETWORK_SWITCH: &str = r#"
+window.__offline = false;
+window.__sockets = [];
+var realFetch = window.fetch;
+window.fetch = function () {
+  return window.__offline ? Promise.reject(new TypeError("offline")) : realFetch.apply(this, arguments);
+};
+var RealSocket = window.WebSocket;
+function SwitchedSocket(url, protocols) {
+  var socket = new RealSocket(window.__offline ? "ws://127.0.0.1:9/" : url, protocols);
+  window.__sockets.push(socket);
+  return socket;
+}
+SwitchedSocket.prototype = RealSocket.prototype;
+["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach(function (k) { SwitchedSocket[k] = RealSocket[k]; });
+window.WebSocket = SwitchedSocket;
+window.__cut = function () {
+  window.__offline = true;
+  window.__sockets.forEach(function (s) { s.close(); });
+};
+"#;
+
+fn bubble(text: &str) -> String {
+    format!(r#"//li[contains(@class,'mine')]/div[@class='bubble' and text()="{text}"]"#)
+}
+
+async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
+    client
+        .goto(app.demo_url.as_deref().expect("demo site"))
+        .await?;
+    open_widget(client).await?;
+    wait_css(client, "#parley-name").await?;
+    client.execute(NETWORK_SWITCH, vec![]).await?;
+    wait_css(client, "#parley-name")
+        .await?
+        .send_keys("Nat Network")
+        .await?;
+    client
+        .find(Locator::Css("#parley-email"))
+        .await?
+        .send_keys("nat@example.com")
+        .await?;
+    client
+        .find(Locator::Css(".auth-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    wait_css(client, ".start-chat").await?.click().await?;
+    let chat = wait_css(client, ".screen.chat").await?;
+    let conversation: ConversationId = chat
+        .attr("data-conversation-id")
+        .await?
+        .expect("conversation id")
+        .parse()
+        .expect("uuid");
+    let composer = wait_css(client, ".composer textarea").await?;
+    composer
+        .send_keys(&format!("one{}", char::from(Key::Enter)))
+        .await?;
+    wait_xpath(client, &bubble("one")).await?;
+    wait_css(client, ".message.mine .delivery.sent").await?;
+
+    // The network drops: the live socket closes and nothing goes out.
+    client.execute("window.__cut()", vec![]).await?;
+    wait_css(client, ".reconnecting").await?;
+    app.staff_reply(conversation, "Sent while you were away")
+        .await;
+    composer
+        .send_keys(&format!("two{}", char::from(Key::Enter)))
+        .await?;
+    wait_css(client, ".delivery.failed").await?;
+
+    // It comes back: without a reload, the missed reply arrives and "two" goes out.
+    client.execute("window.__offline = false", vec![]).await?;
+    wait_xpath(
+        client,
+        r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Sent while you were away"]"#,
+    )
+    .await?;
+    wait_gone(client, ".delivery.failed").await?;
+    wait_gone(client, ".delivery.sending").await?;
+
+    // Offline again, "three" waits in the outbox; the page is reloaded (the switch is gone
+    // with it, so the network is back) and the message is sent when the chat reopens.
+    client.execute("window.__cut()", vec![]).await?;
+    wait_css(client, ".composer textarea")
+        .await?
+        .send_keys(&format!("three{}", char::from(Key::Enter)))
+        .await?;
+    wait_css(client, ".delivery.failed").await?;
+    client.enter_parent_frame().await?;
+    client.refresh().await?;
+    open_widget(client).await?;
+    wait_css(
+        client,
+        &format!("button.conversation[data-conversation-id='{conversation}']"),
+    )
+    .await?
+    .click()
+    .await?;
+    wait_xpath(client, &bubble("three")).await?;
+    wait_gone(client, ".delivery.sending").await?;
+    wait_gone(client, ".delivery.failed").await?;
+
+    // The server holds each message once.
+    let messages = app
+        .state
+        .store
+        .messages_after(conversation, 0, 100)
+        .await
+        .unwrap();
+    let contents: Vec<_> = messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(
+        contents,
+        ["one", "Sent while you were away", "two", "three"]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_widget_catches_up_after_a_network_cut_and_sends_what_waited_even_across_a_reload() {
+    let app = TestApp::spawn_with(|c| c.demo = true).await;
+    responder_off(&app).await;
+    let Some(driver) = start_chromedriver() else {
+        if browser_required() {
+            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
+        }
+        eprintln!("\n*** SKIPPED: browser network test: chromedriver not found ***\n");
+        return;
+    };
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver, profile.path()).await;
+    let outcome = AssertUnwindSafe(network_scenario(&app, &client))
+        .catch_unwind()
+        .await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(result) => result.expect("browser scenario"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}

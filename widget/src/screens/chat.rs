@@ -11,7 +11,7 @@
 use crate::app::{Action, AppContext, handle_api_error};
 use crate::components::header::Header;
 use crate::screens::selection::status_label;
-use crate::{api, live, time};
+use crate::{api, live, storage, time};
 use futures_util::future::{AbortHandle, abortable};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, SendMessage};
 use parley_shared::live::ServerFrame;
@@ -181,8 +181,12 @@ fn post(
             content: message.content.clone(),
         };
         match api::send_message(&token, conversation, &request).await {
-            Ok(stored) => chat.dispatch(ChatAction::Confirmed(stored)),
+            Ok(stored) => {
+                storage::outbox_remove(conversation, stored.id);
+                chat.dispatch(ChatAction::Confirmed(stored))
+            }
             Err(e) if e.code == Some(ErrorCode::ConversationResolved) => {
+                storage::outbox_remove(conversation, message.id);
                 chat.dispatch(ChatAction::Status(ConversationStatus::Resolved));
                 chat.dispatch(ChatAction::Failed(
                     message.id,
@@ -190,6 +194,12 @@ fn post(
                 ));
             }
             Err(e) => {
+                // Kept for a later attempt only when it may still go through: no network,
+                // a server fault, a timeout or a rate limit. A refusal (422, 404…) is final.
+                let transient = matches!(e.status, 0 | 401 | 408 | 429) || e.status >= 500;
+                if !transient {
+                    storage::outbox_remove(conversation, message.id);
+                }
                 if let Some(e) = handle_api_error(&ctx, e) {
                     chat.dispatch(ChatAction::Failed(
                         message.id,
@@ -199,6 +209,47 @@ fn post(
             }
         }
     });
+}
+
+/// A message of the outbox as the view shows it until the server confirms it.
+fn unsent_message(conversation: ConversationId, unsent: &storage::Unsent) -> Message {
+    Message {
+        id: unsent.id,
+        conversation_id: conversation,
+        seq: 0,
+        role: MessageRole::Contact,
+        author_name: None,
+        content: unsent.content.clone(),
+        created_at: Timestamp::from_unix_millis(unsent.created_at_ms),
+        rating: None,
+        previous_message_id: None,
+        sibling_index: 0,
+    }
+}
+
+/// Sends what the outbox still holds for `id` (after a reload, or when the connection is
+/// back); the server's idempotency makes a message sent twice stored once.
+fn flush_outbox(
+    ctx: &AppContext,
+    chat: &UseReducerHandle<ChatState>,
+    token: &str,
+    id: ConversationId,
+    stored: &[MessageId],
+    show: bool,
+) {
+    for unsent in storage::outbox(id) {
+        if stored.contains(&unsent.id) {
+            storage::outbox_remove(id, unsent.id);
+            continue;
+        }
+        let message = unsent_message(id, &unsent);
+        if show {
+            chat.dispatch(ChatAction::Pending(message.clone()));
+        } else {
+            chat.dispatch(ChatAction::Retrying(message.id));
+        }
+        post(ctx.clone(), chat.clone(), token.to_owned(), id, message);
+    }
 }
 
 /// Loads the conversation and its history, then follows it live until dropped.
@@ -217,7 +268,9 @@ async fn load_and_follow(
     match loaded.await {
         Ok((conversation, messages)) => {
             last_seq.set(messages.iter().map(|m| m.seq).max().unwrap_or(0));
+            let stored: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
             chat.dispatch(ChatAction::Loaded(conversation.status, messages));
+            flush_outbox(&ctx, &chat, &token, id, &stored, true);
         }
         Err(e) => {
             if let Some(e) = handle_api_error(&ctx, e) {
@@ -247,8 +300,18 @@ async fn load_and_follow(
         }
     };
     let on_connected = {
-        let chat = chat.clone();
-        move |up| chat.dispatch(ChatAction::Connected(up))
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        let was_down = Cell::new(false);
+        move |up| {
+            chat.dispatch(ChatAction::Connected(up));
+            // Back after a drop: the network is likely back too, so send what waited.
+            if up && was_down.replace(false) {
+                flush_outbox(&ctx, &chat, &token, id, &[], false);
+            }
+            if !up {
+                was_down.set(true);
+            }
+        }
     };
     let refusal = live::follow(token, id, last_seq, on_frame, on_connected).await;
     if matches!(
@@ -333,6 +396,14 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 previous_message_id: None,
                 sibling_index: 0,
             };
+            storage::outbox_add(
+                id,
+                storage::Unsent {
+                    id: message.id,
+                    content: message.content.clone(),
+                    created_at_ms: message.created_at.unix_millis(),
+                },
+            );
             chat.dispatch(ChatAction::Pending(message.clone()));
             post(ctx.clone(), chat.clone(), token.clone(), id, message);
         })
