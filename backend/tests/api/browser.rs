@@ -1012,6 +1012,17 @@ async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError
     wait_css(client, ".message.mine .delivery.sent").await?;
 
     // The network drops: the live socket closes and nothing goes out.
+    let open = client
+        .execute(
+            "return window.__sockets.filter(function (s) { return s.readyState === 1; }).length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        open.as_u64(),
+        Some(1),
+        "the live socket goes through the switch"
+    );
     client.execute("window.__cut()", vec![]).await?;
     wait_css(client, ".reconnecting").await?;
     app.staff_reply(conversation, "Sent while you were away")
@@ -1082,6 +1093,97 @@ async fn the_widget_catches_up_after_a_network_cut_and_sends_what_waited_even_ac
     let profile = tempfile::tempdir().expect("profile dir");
     let client = connect(&driver, profile.path()).await;
     let outcome = AssertUnwindSafe(network_scenario(&app, &client))
+        .catch_unwind()
+        .await;
+    let _ = client.close().await;
+    match outcome {
+        Ok(result) => result.expect("browser scenario"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+async fn dashboard_network_scenario(app: &TestApp, operator: &Client) -> Result<(), CmdError> {
+    let org =
+        parley_backend::organizations::ensure_demo(app.state.store.as_ref(), app.clock.as_ref())
+            .await
+            .unwrap()
+            .id;
+    let visitor = app.visitor(org, "Vera").await;
+    let conversation = visitor.start_conversation().await;
+    visitor.say(conversation.id, "hello before the cut").await;
+
+    let (email, password) = app.demo_operator.clone().expect("demo operator");
+    operator.goto(&format!("{}/dashboard", app.base)).await?;
+    wait_css(operator, "#email")
+        .await?
+        .send_keys(&email)
+        .await?;
+    operator.execute(NETWORK_SWITCH, vec![]).await?;
+    operator
+        .find(Locator::Css("#password"))
+        .await?
+        .send_keys(&password)
+        .await?;
+    operator
+        .find(Locator::Css("form.auth button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let row = format!(".row[data-conversation-id='{}']", conversation.id);
+    wait_css(operator, &row).await?.click().await?;
+    wait_xpath(
+        operator,
+        r#"//li[contains(@class,'contact')]/div[@class='bubble' and text()="hello before the cut"]"#,
+    )
+    .await?;
+
+    // The operator's network drops; meanwhile the visitor writes and someone new arrives.
+    let open = operator
+        .execute(
+            "return window.__sockets.filter(function (s) { return s.readyState === 1; }).length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        open.as_u64(),
+        Some(1),
+        "the live socket goes through the switch"
+    );
+    operator.execute("window.__cut()", vec![]).await?;
+    visitor.say(conversation.id, "written during the cut").await;
+    let newcomer = app.visitor(org, "Newcomer").await;
+    let second = newcomer.start_conversation().await;
+    newcomer.say(second.id, "a new chat during the cut").await;
+
+    // Back online: the open thread and the inbox catch up without a reload.
+    operator.execute("window.__offline = false", vec![]).await?;
+    wait_xpath(
+        operator,
+        r#"//li[contains(@class,'contact')]/div[@class='bubble' and text()="written during the cut"]"#,
+    )
+    .await?;
+    wait_css(
+        operator,
+        &format!(".row[data-conversation-id='{}']", second.id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_dashboard_catches_up_after_a_network_cut_without_reload() {
+    let app = TestApp::spawn_with(|c| c.demo = true).await;
+    responder_off(&app).await;
+    let Some(driver) = start_chromedriver() else {
+        if browser_required() {
+            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
+        }
+        eprintln!("\n*** SKIPPED: browser dashboard network test: chromedriver not found ***\n");
+        return;
+    };
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(&driver, profile.path()).await;
+    let outcome = AssertUnwindSafe(dashboard_network_scenario(&app, &client))
         .catch_unwind()
         .await;
     let _ = client.close().await;
