@@ -82,6 +82,12 @@ pub enum Error {
     /// 404 `not_found`: no such project in this organization.
     #[error("project not found")]
     ProjectNotFound,
+    /// 414 `uri_too_long`.
+    #[error("the URL is too long")]
+    UriTooLong,
+    /// 431 `headers_too_large`.
+    #[error("the request headers are too many or too large")]
+    HeadersTooLarge,
     /// 408 `request_timeout`: the request took longer than the server allows.
     #[error("the request took too long")]
     RequestTimeout,

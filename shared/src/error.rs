@@ -63,6 +63,10 @@ pub enum ErrorCode {
     MessageIdConflict,
     /// 409: the AI responder no longer answers in this conversation (a person took over).
     ResponderInactive,
+    /// 414: the URL is longer than the server accepts (8 KiB).
+    UriTooLong,
+    /// 431: too many request headers (over 64) or too large (over 16 KiB in all).
+    HeadersTooLarge,
     /// 408: the request (or its body's upload) took too long.
     RequestTimeout,
     /// 429: too many requests; see `Retry-After`.

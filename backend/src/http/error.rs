@@ -43,6 +43,8 @@ impl Error {
             Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
             Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
             Error::RequestTimeout => (S::REQUEST_TIMEOUT, C::RequestTimeout),
+            Error::UriTooLong => (S::URI_TOO_LONG, C::UriTooLong),
+            Error::HeadersTooLarge => (S::REQUEST_HEADER_FIELDS_TOO_LARGE, C::HeadersTooLarge),
             Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
             Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
             Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),

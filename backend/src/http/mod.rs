@@ -26,6 +26,33 @@ use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest request body accepted, in bytes (a 4,000-character message is at most 16 KB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest URL (path and query) accepted, in bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most request headers accepted (below hyper's own 100, so the refusal is our JSON 431).
+pub const MAX_HEADERS: usize = 64;
+/// Largest total of request header names and values accepted, in bytes.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses over-long URLs (414) and oversized header sets (431) before any handler runs.
+async fn request_limits(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri_bytes = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri_bytes > MAX_URI_BYTES {
+        return Error::UriTooLong.into_response();
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return Error::HeadersTooLarge.into_response();
+    }
+    next.run(req).await
+}
 
 /// The whole service: health, assets and embed script, the documented API (widget, live,
 /// dashboard, admin, `/chat`), and its OpenAPI document and docs page.
@@ -39,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { Error::RouteNotFound })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(request_limits))
         // Every response: no MIME sniffing, and no Referer leaving Parley's pages.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

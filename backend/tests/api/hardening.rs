@@ -90,3 +90,46 @@ async fn a_stalled_upload_gets_a_json_408() {
     let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
 }
+
+/// Oversized URLs and header sets are refused with our JSON error before any handler, and
+/// the server keeps serving.
+#[tokio::test]
+async fn over_long_urls_and_oversized_headers_get_json_414_and_431() {
+    use crate::helpers::assert_error;
+    use parley_shared::ErrorCode;
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let long = format!("/api/widget/conversations?cursor={}", "a".repeat(9000));
+    assert_error(
+        app.client.get(app.url(&long)).send().await.unwrap(),
+        StatusCode::URI_TOO_LONG,
+        ErrorCode::UriTooLong,
+    )
+    .await;
+    let mut many = app.client.get(app.url("/healthz"));
+    for i in 0..80 {
+        many = many.header(format!("x-filler-{i}"), "1");
+    }
+    assert_error(
+        many.send().await.unwrap(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ErrorCode::HeadersTooLarge,
+    )
+    .await;
+    let big = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-filler", "b".repeat(20_000))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        big,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        ErrorCode::HeadersTooLarge,
+    )
+    .await;
+    // Ordinary requests still pass.
+    let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+}
