@@ -261,6 +261,28 @@ fn ensure_browser() -> Result<()> {
     )
 }
 
+/// The schemathesis version the API suite's fuzz run uses (PyPI), pinned for repeatable runs.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// schemathesis in a virtualenv under `target/` (made once, reused): the path of its command.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let venv = root().join("target/schemathesis");
+    let bin = venv.join("bin/schemathesis");
+    let stamp = venv.join("installed-version");
+    if bin.exists() && std::fs::read_to_string(&stamp).is_ok_and(|v| v == SCHEMATHESIS) {
+        return Ok(bin);
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| found(p))
+        .context("schemathesis needs Python 3 (Debian: python3, python3-venv)")?;
+    run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "-q", "--disable-pip-version-check", SCHEMATHESIS]))?;
+    std::fs::write(&stamp, SCHEMATHESIS)?;
+    Ok(bin)
+}
+
 /// Server the PostgreSQL pass creates its per-test databases on.
 fn postgres_url() -> String {
     std::env::var("PARLEY_TEST_POSTGRES_URL")
@@ -347,6 +369,8 @@ fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
 fn test() -> Result<()> {
     ensure_browser()?;
     ensure_postgres()?;
+    let schemathesis = ensure_schemathesis()?;
+    let schemathesis = schemathesis.to_string_lossy();
     build_widget()?;
     run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(cargo().args([
@@ -366,7 +390,11 @@ fn test() -> Result<()> {
             "--exclude",
             "parley-dashboard",
         ],
-        &[("PARLEY_REQUIRE_BROWSER", "1")],
+        &[
+            ("PARLEY_REQUIRE_BROWSER", "1"),
+            ("PARLEY_REQUIRE_SCHEMATHESIS", "1"),
+            ("PARLEY_SCHEMATHESIS", &schemathesis),
+        ],
     )?;
     // Pass 2: the same API suite on PostgreSQL, plus the multi-instance test that only this
     // pass can run. The package selection is pass 1's, so features unify the same way and
@@ -384,6 +412,8 @@ fn test() -> Result<()> {
         ],
         &[
             ("PARLEY_REQUIRE_BROWSER", "1"),
+            ("PARLEY_REQUIRE_SCHEMATHESIS", "1"),
+            ("PARLEY_SCHEMATHESIS", &schemathesis),
             ("PARLEY_TEST_DATABASE_URL", &url),
         ],
     )?;

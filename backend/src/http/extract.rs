@@ -162,3 +162,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         ))
     }
 }
+
+/// A WebSocket upgrade; a plain request to a live endpoint gets our JSON 400
+/// (`bad_request`) instead of axum's text answer.
+pub struct Upgrade(pub axum::extract::ws::WebSocketUpgrade);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::ws::WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .map(Self)
+            .map_err(|e| {
+                Error::BadRequest(format!("expected a WebSocket upgrade: {}", e.body_text()))
+            })
+    }
+}

@@ -57,7 +57,8 @@ async fn request_limits(
 /// The whole service: health, assets and embed script, the documented API (widget, live,
 /// dashboard, admin, `/chat`), and its OpenAPI document and docs page.
 pub fn router(state: AppState) -> Router {
-    let (api, document) = api(&state).split_for_parts();
+    let (api, mut document) = api(&state).split_for_parts();
+    openapi::add_common_errors(&mut document);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::router(&state))
@@ -102,5 +103,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document alone (for `parley openapi` and tests that do not start a server).
 pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
-    api(state).into_openapi()
+    let mut document = api(state).into_openapi();
+    openapi::add_common_errors(&mut document);
+    document
 }

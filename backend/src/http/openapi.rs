@@ -6,7 +6,7 @@
 //! serve an API route the document lacks (`tests/api/openapi.rs` checks both directions).
 
 use parley_shared::live::{ClientFrame, ServerFrame};
-use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
+use parley_shared::staff::{InboxFilter, StaffClientFrame, StaffServerFrame};
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -34,7 +34,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "public", description = "Seed 003's REST API for organizations; `x-api-key`."),
         (name = "admin", description = "Bearer-token API for scripts (`parley reply`)."),
     ),
-    components(schemas(ClientFrame, ServerFrame, StaffClientFrame, StaffServerFrame)),
+    components(schemas(ClientFrame, ServerFrame, StaffClientFrame, StaffServerFrame, InboxFilter)),
     modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
@@ -82,5 +82,83 @@ impl Modify for SecuritySchemes {
                 "An organization's API key (`pk_…`), created in Settings or by `parley apikey create`.",
             ))),
         );
+    }
+}
+
+/// Adds the errors any operation can answer, whatever its handler, to every operation of
+/// the finished document: malformed input (400), the request limits (408, 414, 431, and for
+/// operations with a body 413 and 415) and a server fault (500). All are [`ErrorBody`]s.
+///
+/// [`ErrorBody`]: parley_shared::ErrorBody
+pub fn add_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            let with_body = operation.request_body.is_some();
+            // Any contact-session route refuses anonymous visitors of a "verified only"
+            // organization.
+            let contact = serde_json::to_string(&operation.security)
+                .is_ok_and(|s| s.contains("contact_session"));
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            };
+            add(
+                "400",
+                "Malformed query string, path or body (`bad_request`, `invalid_json`)",
+            );
+            add(
+                "408",
+                "The request took longer than the server allows (`request_timeout`)",
+            );
+            add("414", "The URL is over 8 KiB (`uri_too_long`)");
+            add(
+                "431",
+                "Over 64 headers or 16 KiB of them (`headers_too_large`)",
+            );
+            add(
+                "500",
+                "A server fault; details are in the server log only (`internal`)",
+            );
+            if contact {
+                add(
+                    "403",
+                    "Verified visitors only, or a blocked contact (`identity_required`, `contact_blocked`)",
+                );
+            }
+            if with_body {
+                add("413", "The body is over 64 KiB (`payload_too_large`)");
+                add(
+                    "415",
+                    "The body is not declared `application/json` (`unsupported_media_type`)",
+                );
+                add(
+                    "422",
+                    "The JSON has the wrong shape or a field is invalid (`validation_failed`)",
+                );
+            }
+        }
     }
 }

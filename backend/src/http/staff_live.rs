@@ -3,6 +3,7 @@
 //! same-origin, so the browser sends it; SameSite=Strict keeps other sites out).
 
 use super::dashboard::Staff;
+use super::extract::Upgrade;
 use super::live::{Gone, Outcome, READ_BUFFER_BYTES, backfill, ping_every, send};
 use crate::accounts::{self, Operator};
 use crate::app::AppState;
@@ -10,7 +11,7 @@ use crate::error::Error;
 use crate::live::{LiveEvent, Topic};
 use crate::staff;
 use axum::extract::State;
-use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message as WsMessage, WebSocket};
 use axum::response::Response;
 use parley_shared::ConversationId;
 use parley_shared::api::Message;
@@ -24,7 +25,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     Staff(op): Staff,
-    ws: WebSocketUpgrade,
+    Upgrade(ws): Upgrade,
 ) -> Response {
     ws.read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| serve(state, op, socket))

@@ -87,7 +87,7 @@ async fn identify(
         .map(Json)
 }
 
-#[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
+#[utoipa::path(post, path = "/conversations", tag = "widget", params(ProjectQuery), responses((status = 201, description = "The new conversation (`unresolved`)", body = Conversation), (status = 403, description = "Verified visitors only (`identity_required`)", body = ErrorBody), (status = 404, description = "Unknown `projectId` (`not_found`)", body = ErrorBody), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 429, description = "Too many requests; see `Retry-After` (`rate_limited`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn create_conversation(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

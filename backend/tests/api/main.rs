@@ -24,4 +24,5 @@ mod organizations;
 mod privacy;
 mod public_api;
 mod responder;
+mod schemathesis;
 mod store;
