@@ -277,10 +277,27 @@ fn ensure_schemathesis() -> Result<PathBuf> {
         .find(|p| found(p))
         .context("schemathesis needs Python 3 (Debian: python3, python3-venv)")?;
     run(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
-    run(Command::new(venv.join("bin/pip"))
-        .args(["install", "-q", "--disable-pip-version-check", SCHEMATHESIS]))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        SCHEMATHESIS,
+    ]))?;
     std::fs::write(&stamp, SCHEMATHESIS)?;
     Ok(bin)
+}
+
+/// The Debian FAQ (package `debian-faq`): real text for the knowledge-base retrieval test.
+fn ensure_debian_faq() -> Result<()> {
+    if Path::new("/usr/share/doc/debian/FAQ/debian-faq.en.txt.gz").exists() {
+        return Ok(());
+    }
+    if is_root() && found("apt-get") {
+        run(Command::new("apt-get").arg("update").arg("-q"))?;
+        run(Command::new("apt-get").args(["install", "-y", "-q", "debian-faq"]))?;
+        return Ok(());
+    }
+    bail!("the knowledge-base test reads the Debian FAQ: install the Debian package `debian-faq`")
 }
 
 /// Server the PostgreSQL pass creates its per-test databases on.
@@ -368,6 +385,7 @@ fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
 
 fn test() -> Result<()> {
     ensure_browser()?;
+    ensure_debian_faq()?;
     ensure_postgres()?;
     let schemathesis = ensure_schemathesis()?;
     let schemathesis = schemathesis.to_string_lossy();

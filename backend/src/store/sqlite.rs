@@ -88,12 +88,12 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// FTS5 search: `$1` organization, `$2` match expression, `$3` limit; best (lowest
-    /// bm25, headings weighted 4×) first.
+    /// bm25, headings weighted 10×, as PostgreSQL's default `ts_rank` weighs A against D) first.
     const SEARCH_SQL: &'static str = "SELECT p.article_id, a.title, p.heading, p.body \
          FROM article_passages_fts f JOIN article_passages p ON p.id = f.rowid \
          JOIN articles a ON a.id = p.article_id \
          WHERE article_passages_fts MATCH $2 AND p.organization_id = $1 \
-         ORDER BY bm25(article_passages_fts, 4.0, 1.0) LIMIT $3";
+         ORDER BY bm25(article_passages_fts, 10.0, 1.0) LIMIT $3";
 
     /// Any of the words, each quoted (so FTS5 syntax in visitor text is inert).
     fn match_query(terms: &[String]) -> String {

@@ -886,3 +886,127 @@ async fn a_server_killed_before_the_answer_answers_once_after_restart() {
     assert_eq!(assistant().await, vec!["Answer after restart."]);
     assert_eq!(fake.request_count(), 2);
 }
+
+/// The Debian FAQ (Debian package `debian-faq`), text that nobody on the team wrote: each
+/// chapter an article, each numbered question a `##` section.
+fn debian_faq() -> Option<Vec<(String, String)>> {
+    let output = std::process::Command::new("zcat")
+        .arg("/usr/share/doc/debian/FAQ/debian-faq.en.txt.gz")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    // The text uses no-break spaces after numbers ("Chapter\u{a0}1.").
+    let text = String::from_utf8_lossy(&output.stdout).replace('\u{a0}', " ");
+    let mut articles: Vec<(String, String)> = Vec::new();
+    let mut heading: Option<String> = None;
+    let is_heading = |line: &str| {
+        let number: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        number.contains('.')
+            && number.ends_with('.')
+            && line[number.len()..].starts_with(' ')
+            && number.matches('.').count() >= 2
+    };
+    for line in text.lines() {
+        if let Some(title) = line.strip_prefix("Chapter ") {
+            let title = title.split_once(". ").map_or(title, |(_, t)| t);
+            articles.push((title.trim().to_owned(), String::new()));
+            heading = None;
+            continue;
+        }
+        let Some((_, body)) = articles.last_mut() else {
+            continue;
+        };
+        if let Some(h) = heading.as_mut() {
+            // A question's heading wraps until the blank line under it.
+            if line.trim().is_empty() {
+                body.push_str(&format!("\n## {h}\n"));
+                heading = None;
+            } else {
+                h.push(' ');
+                h.push_str(line.trim());
+            }
+        } else if is_heading(line) {
+            heading = Some(line.trim().to_owned());
+        } else {
+            body.push_str(line.trim());
+            body.push('\n');
+        }
+    }
+    (articles.len() >= 10).then_some(articles)
+}
+
+#[tokio::test]
+async fn the_knowledge_base_answers_real_faq_questions_from_the_right_section() {
+    let Some(faq) = debian_faq() else {
+        if std::env::var_os("PARLEY_REQUIRE_BROWSER").is_some() {
+            panic!(
+                "the Debian FAQ is required (Debian package debian-faq; cargo xtask test installs it)"
+            );
+        }
+        eprintln!("\n*** SKIPPED: the Debian FAQ (package debian-faq) is not installed ***\n");
+        return;
+    };
+    let app = TestApp::spawn_with(quick).await;
+    let org = app.organization("Debian help desk").await;
+    for (title, body) in &faq {
+        knowledge::add(
+            &app.state,
+            org,
+            CreateArticle {
+                title: title.clone(),
+                body: body.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    responder::save(
+        &app.state,
+        org,
+        ResponderSettings {
+            enabled: true,
+            context_messages: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    // Questions as a user would type them, and the FAQ section that answers each.
+    for (question, section) in [
+        (
+            "how do you pronounce debian?",
+            "How does one pronounce Debian and what does this word mean?",
+        ),
+        (
+            "how to hold back a package with apt",
+            "How do I put a package on hold?",
+        ),
+        (
+            "can the system update itself automatically",
+            "Can I automatically update the system?",
+        ),
+        (
+            "where do I report a bug in debian",
+            "How do I report a bug in Debian?",
+        ),
+    ] {
+        visitor.say(conversation.id, question).await;
+        let (answer, _) = answer_over(&mut live).await;
+        assert!(
+            answer.content.contains(section),
+            "{question:?} should be answered from {section:?}, got:\n{}",
+            answer.content
+        );
+    }
+    visitor
+        .say(conversation.id, "What is a good recipe for chocolate cake?")
+        .await;
+    let (answer, _) = answer_over(&mut live).await;
+    assert_eq!(answer.content, knowledge::NO_MATCH);
+}
