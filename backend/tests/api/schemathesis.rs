@@ -41,7 +41,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         .await
         .unwrap();
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis.toml");
+    // schemathesis keeps a cache in its working folder: a temporary one, not the checkout.
+    let workdir = tempfile::tempdir().unwrap();
     let output = tokio::process::Command::new(&bin)
+        .current_dir(workdir.path())
         .arg("--config-file")
         .arg(&config)
         .arg("run")
