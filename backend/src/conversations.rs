@@ -7,8 +7,6 @@
 use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::store::{ContactSession, ConversationCursor};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use parley_shared::api::{Conversation, ConversationStatus, Page};
 use parley_shared::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use parley_shared::{ConversationId, ProjectId, Timestamp};
@@ -71,18 +69,16 @@ pub async fn get_own(
 
 /// The opaque cursor after `c` in a most-recent-first list.
 pub fn encode_cursor(c: &Conversation) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{}", c.updated_at.unix_millis(), c.id))
+    parley_shared::cursor::encode(c.updated_at.unix_millis(), c.id.0)
 }
 
 /// Parses [`encode_cursor`]'s output; anything else is `BadRequest`.
 pub fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
-    let bad = || Error::BadRequest("invalid cursor".into());
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-    let text = String::from_utf8(bytes).map_err(|_| bad())?;
-    let (ms, id) = text.split_once(':').ok_or_else(bad)?;
+    let (ms, id) = parley_shared::cursor::decode(raw)
+        .ok_or_else(|| Error::BadRequest("invalid cursor".into()))?;
     Ok(ConversationCursor {
-        updated_at: Timestamp::from_unix_millis(ms.parse().map_err(|_| bad())?),
-        id: id.parse().map_err(|_| bad())?,
+        updated_at: Timestamp::from_unix_millis(ms),
+        id: ConversationId(id),
     })
 }
 

@@ -4,7 +4,11 @@
 //! definitions describe the wire format on both sides and cannot drift apart.
 
 pub mod api;
+#[cfg(feature = "verify")]
+pub mod cursor;
 pub mod error;
+#[cfg(feature = "verify")]
+pub mod identity;
 pub mod ids;
 pub mod limits;
 pub mod live;

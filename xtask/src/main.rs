@@ -437,8 +437,43 @@ fn test() -> Result<()> {
     )?;
     passed += p;
     failed += f;
+    // Fuzz targets for the parsers of untrusted input, briefly (`cargo xtask fuzz N` for longer).
+    fuzz(10)?;
     // One closing line for the whole run (cargo's last line is a doc-test crate's "0 passed").
     println!("tests: {passed} passed, {failed} failed");
+    Ok(())
+}
+
+/// The fuzz targets of `fuzz/` (cargo-fuzz, libFuzzer).
+const FUZZ_TARGETS: [&str; 3] = ["identity", "frames", "cursors"];
+/// The cargo-fuzz version installed when missing.
+const CARGO_FUZZ: &str = "0.13.2";
+
+/// Runs every fuzz target for `seconds` each (cargo-fuzz is installed when missing). A
+/// crash fails the run and leaves its input under `fuzz/artifacts/`.
+fn fuzz(seconds: u64) -> Result<()> {
+    let installed = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !installed {
+        run(Command::new("cargo").args([
+            "install",
+            "cargo-fuzz",
+            "--locked",
+            "--version",
+            CARGO_FUZZ,
+        ]))?;
+    }
+    for target in FUZZ_TARGETS {
+        // libFuzzer's instrumentation needs unstable compiler flags; cargo-fuzz passes them,
+        // and RUSTC_BOOTSTRAP lets the pinned stable compiler accept them.
+        run(cargo()
+            .current_dir(root())
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", "-O", "--fuzz-dir", "fuzz", target, "--"])
+            .arg(format!("-max_total_time={seconds}")))?;
+    }
     Ok(())
 }
 
@@ -503,8 +538,15 @@ fn main() -> Result<()> {
         }
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => {
+            let seconds = args
+                .get(1)
+                .map_or(Ok(60), |s| s.parse())
+                .context("fuzz SECONDS")?;
+            fuzz(seconds)
+        }
         _ => bail!(
-            "usage: cargo xtask build-widget | run [PARLEY SERVE FLAGS] | test | bench [FLAGS]"
+            "usage: cargo xtask build-widget | run [PARLEY SERVE FLAGS] | test | bench [FLAGS] | fuzz [SECONDS]"
         ),
     }
 }
