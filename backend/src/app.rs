@@ -242,6 +242,7 @@ impl Application {
             })
         });
         let stopping = self.state.stopping.clone();
+        let config = self.state.config.clone();
         let router = http::router(self.state);
         let mut rx = stop_rx;
         tokio::spawn(async move {
@@ -251,13 +252,11 @@ impl Application {
             stopping.send_replace(true);
             drop(stop_tx);
         });
-        // Client addresses feed the per-IP login throttle.
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(async move {
-                let _ = rx.changed().await;
-            })
-            .await?;
+        let header_timeout = std::time::Duration::from_millis(config.header_timeout_ms);
+        http::serve::serve(self.listener, router, header_timeout, async move {
+            let _ = rx.changed().await;
+        })
+        .await;
         if let Some(task) = demo_task {
             task.await??;
         }

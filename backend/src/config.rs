@@ -149,6 +149,16 @@ pub struct Config {
     )]
     pub responder_poll_ms: u64,
 
+    /// How long a client may take to send a request's headers, in milliseconds; slower
+    /// connections are closed (slowloris).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_HEADER_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_timeout_ms: u64,
+
     /// Retention, in days: conversations without activity for this long, and sessions expired
     /// this long ago, are deleted by a background task. `0` keeps everything.
     #[arg(
@@ -287,6 +297,7 @@ impl Config {
             responder_workers: 2,
             responder_poll_ms: 1000,
             responder_lease_ms: 120_000,
+            header_timeout_ms: 10_000,
             retention_days: 0,
             retention_sweep_secs: 3600,
             responder_retry_ms: 1000,

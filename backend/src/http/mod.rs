@@ -8,6 +8,7 @@ pub mod extract;
 mod live;
 pub mod openapi;
 mod public;
+pub mod serve;
 mod staff_live;
 mod widget;
 

@@ -133,3 +133,35 @@ async fn over_long_urls_and_oversized_headers_get_json_414_and_431() {
     let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
 }
+
+/// A client that trickles its request headers (slowloris) is disconnected once the header
+/// deadline passes; everyone else is served meanwhile.
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    let app = TestApp::spawn_with(|c| c.header_timeout_ms = 300).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: parley\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            // One more header byte every 100 ms: never idle, never done.
+            let _ = slow.write_all(b"X").await;
+            match tokio::time::timeout(std::time::Duration::from_millis(100), slow.read(&mut buf))
+                .await
+            {
+                Ok(Ok(0)) | Ok(Err(_)) => return true,
+                Ok(Ok(_)) => {}
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(outcome, Ok(true), "the trickling client was never cut off");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}
