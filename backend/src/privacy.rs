@@ -7,9 +7,7 @@ use crate::app::AppState;
 use crate::error::{Error, Result};
 use crate::store::{ConversationCursor, Erased};
 use parley_shared::limits::validate_email;
-use parley_shared::staff::{
-    ContactExport, ContactRequest, ErasureReport, ExportedConversation, ExportedSession,
-};
+use parley_shared::staff::{ContactExport, ContactRequest, ErasureReport, ExportedConversation};
 use std::time::Duration;
 
 /// Most conversations per session and messages per conversation read in one page.
@@ -77,16 +75,7 @@ pub async fn export(
         exported_at: state.clock.now(),
         sessions: sessions
             .into_iter()
-            .map(|s| ExportedSession {
-                contact_session_id: s.id,
-                metadata: serde_json::from_str(&s.metadata).unwrap_or_default(),
-                name: s.name,
-                email: s.email,
-                created_at: s.created_at,
-                expires_at: s.expires_at,
-                verified: s.verified,
-                external_id: s.external_id,
-            })
+            .map(crate::staff::contact_details)
             .collect(),
         conversations,
     })

@@ -22,6 +22,21 @@ async fn own(state: &AppState, op: &Operator, id: ConversationId) -> Result<Owne
     }
 }
 
+/// The operator's organization's conversation `id` with its contact session.
+async fn own_with_contact(
+    state: &AppState,
+    op: &Operator,
+    id: ConversationId,
+) -> Result<(OwnedConversation, crate::store::ContactSession)> {
+    let owned = own(state, op, id).await?;
+    let session = state
+        .store
+        .contact_session(owned.contact_session_id)
+        .await?
+        .ok_or(Error::ConversationNotFound)?;
+    Ok((owned, session))
+}
+
 /// One inbox tab, most recent activity first, in cursor pages.
 pub async fn inbox(
     state: &AppState,
@@ -71,39 +86,33 @@ pub async fn detail(
     op: &Operator,
     id: ConversationId,
 ) -> Result<ConversationDetail> {
-    let owned = own(state, op, id).await?;
-    let session = state
-        .store
-        .contact_session(owned.contact_session_id)
-        .await?
-        .ok_or(Error::ConversationNotFound)?;
-    let metadata = serde_json::from_str(&session.metadata).unwrap_or_default();
+    let (owned, session) = own_with_contact(state, op, id).await?;
     Ok(ConversationDetail {
         conversation: owned.conversation,
-        contact: ContactDetails {
-            contact_session_id: session.id,
-            name: session.name,
-            email: session.email,
-            metadata,
-            created_at: session.created_at,
-            expires_at: session.expires_at,
-            verified: session.verified,
-            external_id: session.external_id,
-            blocked: session.revoked,
-        },
+        contact: contact_details(session),
     })
+}
+
+/// A contact session as staff see it (the dashboard's contact panel, data exports).
+pub fn contact_details(session: crate::store::ContactSession) -> ContactDetails {
+    ContactDetails {
+        contact_session_id: session.id,
+        metadata: serde_json::from_str(&session.metadata).unwrap_or_default(),
+        name: session.name,
+        email: session.email,
+        created_at: session.created_at,
+        expires_at: session.expires_at,
+        verified: session.verified,
+        external_id: session.external_id,
+        blocked: session.revoked,
+    }
 }
 
 /// Blocks the contact of conversation `id` ("block contact"): every session of their email
 /// in the organization is revoked at once (their requests answer 401, live sockets end at
 /// the next ping) and the email can start no new session. Any operator may block.
 pub async fn block_contact(state: &AppState, op: &Operator, id: ConversationId) -> Result<()> {
-    let owned = own(state, op, id).await?;
-    let session = state
-        .store
-        .contact_session(owned.contact_session_id)
-        .await?
-        .ok_or(Error::ConversationNotFound)?;
+    let (_, session) = own_with_contact(state, op, id).await?;
     state
         .store
         .block_contact(

@@ -582,29 +582,6 @@ pub struct ContactRequest {
     pub email: String,
 }
 
-/// One contact session in an export.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ExportedSession {
-    /// The session.
-    pub contact_session_id: ContactSessionId,
-    /// Name given.
-    pub name: String,
-    /// Email given.
-    pub email: String,
-    /// Browser metadata recorded at the start.
-    pub metadata: ContactMetadata,
-    /// Start.
-    pub created_at: Timestamp,
-    /// Expiry.
-    pub expires_at: Timestamp,
-    /// Identified by the organization's site.
-    pub verified: bool,
-    /// The user's ID on the organization's site, when verified.
-    pub external_id: Option<String>,
-}
-
 /// One conversation in an export, with every message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -625,8 +602,8 @@ pub struct ContactExport {
     pub email: String,
     /// When the export was made.
     pub exported_at: Timestamp,
-    /// Its sessions, oldest first.
-    pub sessions: Vec<ExportedSession>,
+    /// Its sessions (with browser metadata), oldest first.
+    pub sessions: Vec<ContactDetails>,
     /// Their conversations.
     pub conversations: Vec<ExportedConversation>,
 }

@@ -7,7 +7,9 @@ use crate::screens::{
     selection::SelectionScreen,
 };
 use crate::{host, storage};
-use parley_shared::api::{ContactSession, CreateContactSession, WidgetConfig};
+use parley_shared::api::{
+    ContactSession, ContactSessionCreated, CreateContactSession, WidgetConfig,
+};
 use parley_shared::{ConversationId, ErrorCode, OrganizationId};
 use std::rc::Rc;
 use yew::platform::spawn_local;
@@ -236,11 +238,7 @@ pub async fn sign_in_verified(
     if let Some(token) = storage::token(org) {
         match api::identify(&token, &identity).await {
             Ok(created) => {
-                storage::set_token(org, &created.token);
-                ctx.dispatch(Action::Authenticated(Session {
-                    token: created.token,
-                    info: created.session,
-                }));
+                signed_in(ctx, org, created);
                 return true;
             }
             Err(e) if e.code == Some(ErrorCode::IdentityInvalid) => return false,
@@ -256,11 +254,7 @@ pub async fn sign_in_verified(
     };
     match api::create_session(&request).await {
         Ok(created) => {
-            storage::set_token(org, &created.token);
-            ctx.dispatch(Action::Authenticated(Session {
-                token: created.token,
-                info: created.session,
-            }));
+            signed_in(ctx, org, created);
             true
         }
         Err(e) if e.code == Some(ErrorCode::ContactBlocked) => {
@@ -269,6 +263,15 @@ pub async fn sign_in_verified(
         }
         Err(_) => false,
     }
+}
+
+/// Keeps the new session's credential and goes on to the conversations.
+pub fn signed_in(ctx: &AppContext, org: OrganizationId, created: ContactSessionCreated) {
+    storage::set_token(org, &created.token);
+    ctx.dispatch(Action::Authenticated(Session {
+        token: created.token,
+        info: created.session,
+    }));
 }
 
 fn focus_composer() {

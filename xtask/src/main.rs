@@ -347,9 +347,32 @@ fn ensure_postgres() -> Result<()> {
 /// Runs `cargo test` with `args`, echoing its output, and returns (passed, failed) summed
 /// over every `test result:` line.
 fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
-    use std::io::{BufRead, BufReader};
     let mut cmd = cargo();
     cmd.arg("test").args(args).envs(envs.iter().copied());
+    counted(cmd)
+}
+
+/// The API suite's test binary as the last `cargo test` with `args` built it (asked with
+/// `--no-run`, which builds nothing new).
+fn api_test_binary(args: &[&str]) -> Result<PathBuf> {
+    let output = cargo()
+        .arg("test")
+        .args(args)
+        .args(["--no-run", "--message-format=json"])
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|m| m["target"]["name"] == "api" && m["target"]["kind"][0] == "test")
+        .and_then(|m| m["executable"].as_str().map(PathBuf::from))
+        .context("no API test binary in cargo's build plan")
+}
+
+/// Runs a test command, echoing its output, and counts the passed and failed tests of its
+/// `test result:` lines; a failing command is an error.
+fn counted(mut cmd: Command) -> Result<(u64, u64)> {
+    use std::io::{BufRead, BufReader};
     eprintln!("xtask: running {cmd:?}");
     let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
     let (mut passed, mut failed) = (0, 0);
@@ -378,7 +401,7 @@ fn cargo_test(args: &[&str], envs: &[(&str, &str)]) -> Result<(u64, u64)> {
     }
     let status = child.wait()?;
     if !status.success() {
-        bail!("cargo test failed with {status} ({passed} passed, {failed} failed)");
+        bail!("tests failed with {status} ({passed} passed, {failed} failed)");
     }
     Ok((passed, failed))
 }
@@ -400,14 +423,15 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     // Pass 1: everything, the API suite on SQLite files.
+    let pass_one = [
+        "--workspace",
+        "--exclude",
+        "parley-widget",
+        "--exclude",
+        "parley-dashboard",
+    ];
     let (mut passed, mut failed) = cargo_test(
-        &[
-            "--workspace",
-            "--exclude",
-            "parley-widget",
-            "--exclude",
-            "parley-dashboard",
-        ],
+        &pass_one,
         &[
             ("PARLEY_REQUIRE_BROWSER", "1"),
             ("PARLEY_REQUIRE_SCHEMATHESIS", "1"),
@@ -415,26 +439,18 @@ fn test() -> Result<()> {
         ],
     )?;
     // Pass 2: the same API suite on PostgreSQL, plus the multi-instance test that only this
-    // pass can run. The package selection is pass 1's, so features unify the same way and
-    // the test binary is reused, not rebuilt.
+    // pass can run. Pass 1's test binary is run again as it is: `cargo test --test api`
+    // would resolve dev-dependency features differently and rebuild half the dependencies.
     let url = postgres_url();
-    let (p, f) = cargo_test(
-        &[
-            "--workspace",
-            "--exclude",
-            "parley-widget",
-            "--exclude",
-            "parley-dashboard",
-            "--test",
-            "api",
-        ],
-        &[
-            ("PARLEY_REQUIRE_BROWSER", "1"),
-            ("PARLEY_REQUIRE_SCHEMATHESIS", "1"),
-            ("PARLEY_SCHEMATHESIS", &schemathesis),
-            ("PARLEY_TEST_DATABASE_URL", &url),
-        ],
-    )?;
+    let binary = api_test_binary(&pass_one)?;
+    let mut pass_two = Command::new(binary);
+    pass_two.current_dir(root().join("backend")).envs([
+        ("PARLEY_REQUIRE_BROWSER", "1"),
+        ("PARLEY_REQUIRE_SCHEMATHESIS", "1"),
+        ("PARLEY_SCHEMATHESIS", &*schemathesis),
+        ("PARLEY_TEST_DATABASE_URL", &url),
+    ]);
+    let (p, f) = counted(pass_two)?;
     passed += p;
     failed += f;
     // Fuzz targets for the parsers of untrusted input, briefly (`cargo xtask fuzz N` for longer).

@@ -18,7 +18,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reply))
 }
 
-#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "admin", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = StaffReply, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retried reply (same ID)", body = Message), (status = 401, description = "Missing or wrong admin token (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("admin_token" = [])))]
+#[utoipa::path(post, path = "/conversations/{conversation_id}/messages", tag = "admin", params(("conversation_id" = ConversationId, Path, description = "The conversation")), request_body = StaffReply, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "A retried reply (same ID)", body = Message), (status = 401, description = "Missing or wrong admin token (`unauthorized`)", body = ErrorBody), (status = 404, description = "Unknown conversation", body = ErrorBody), (status = 409, description = "The ID is taken by another message (`message_id_conflict`)", body = ErrorBody), (status = 422, description = "Empty or too long content (`message_empty`, `message_too_long`, `validation_failed`)", body = ErrorBody)), security(("admin_token" = [])))]
 async fn reply(
     State(state): State<AppState>,
     _: Admin,

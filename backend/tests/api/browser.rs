@@ -86,6 +86,38 @@ async fn connect(driver: &Chromedriver, profile: &std::path::Path) -> Client {
         .expect("a WebDriver session")
 }
 
+/// Runs `scenario` with `count` headless Chromium sessions (each its own fresh profile) and
+/// closes them whatever happens. Without chromedriver the test says SKIPPED loudly, unless
+/// a browser is required (CI), where it fails.
+async fn with_browsers(
+    what: &str,
+    count: usize,
+    scenario: impl AsyncFnOnce(&[Client]) -> Result<(), CmdError>,
+) {
+    let Some(driver) = start_chromedriver() else {
+        if browser_required() {
+            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
+        }
+        eprintln!("\n*** SKIPPED: {what}: chromedriver not found ***\n");
+        return;
+    };
+    let profiles: Vec<_> = (0..count)
+        .map(|_| tempfile::tempdir().expect("profile dir"))
+        .collect();
+    let mut clients = Vec::new();
+    for profile in &profiles {
+        clients.push(connect(&driver, profile.path()).await);
+    }
+    let outcome = AssertUnwindSafe(scenario(&clients)).catch_unwind().await;
+    for client in clients {
+        let _ = client.close().await;
+    }
+    match outcome {
+        Ok(result) => result.expect("browser scenario"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn wait_css(client: &Client, css: &str) -> Result<fantoccini::elements::Element, CmdError> {
@@ -297,23 +329,10 @@ async fn a_visitor_chats_from_the_demo_page_gets_a_live_reply_and_finds_it_after
         app.state.assets_dir.is_some(),
         "the widget is not built: run `cargo xtask build-widget` (or `cargo xtask test`)"
     );
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: browser end-to-end test: chromedriver not found ***\n");
-        return;
-    };
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver, profile.path()).await;
-    let outcome = AssertUnwindSafe(scenario(&app, &client))
-        .catch_unwind()
-        .await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(result) => result.expect("browser scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("browser end-to-end test", 1, async |c| {
+        scenario(&app, &c[0]).await
+    })
+    .await;
 }
 
 /// Waits until nothing matches `css` (bounded), e.g. a row that moved to another tab.
@@ -450,26 +469,10 @@ async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_
         app.state.assets_dir.is_some(),
         "the web apps are not built: run `cargo xtask build-widget`"
     );
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: dashboard end-to-end test: chromedriver not found ***\n");
-        return;
-    };
-    let (visitor_profile, operator_profile) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let visitor = connect(&driver, visitor_profile.path()).await;
-    let operator = connect(&driver, operator_profile.path()).await;
-    let outcome = AssertUnwindSafe(support_scenario(&app, &visitor, &operator))
-        .catch_unwind()
-        .await;
-    let _ = visitor.close().await;
-    let _ = operator.close().await;
-    match outcome {
-        Ok(result) => result.expect("support scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("dashboard end-to-end test", 2, async |c| {
+        support_scenario(&app, &c[0], &c[1]).await
+    })
+    .await;
 }
 
 /// These scenarios are about people talking: the demo organization's AI responder (on by
@@ -597,26 +600,10 @@ async fn the_demo_answers_from_its_knowledge_base_while_streaming_and_hands_over
     })
     .await;
     assert!(app.state.assets_dir.is_some(), "the web apps are not built");
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: responder end-to-end test: chromedriver not found ***\n");
-        return;
-    };
-    let (visitor_profile, operator_profile) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let visitor = connect(&driver, visitor_profile.path()).await;
-    let operator = connect(&driver, operator_profile.path()).await;
-    let outcome = AssertUnwindSafe(responder_scenario(&app, &visitor, &operator))
-        .catch_unwind()
-        .await;
-    let _ = visitor.close().await;
-    let _ = operator.close().await;
-    match outcome {
-        Ok(result) => result.expect("responder scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("responder end-to-end test", 2, async |c| {
+        responder_scenario(&app, &c[0], &c[1]).await
+    })
+    .await;
 }
 
 /// Markup and script a hostile visitor or a hostile operator might send.
@@ -752,26 +739,10 @@ async fn hostile_markup_in_names_and_messages_is_shown_as_text_everywhere() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
     assert!(app.state.assets_dir.is_some(), "the web apps are not built");
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: XSS end-to-end test: chromedriver not found ***\n");
-        return;
-    };
-    let (visitor_profile, operator_profile) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let visitor = connect(&driver, visitor_profile.path()).await;
-    let operator = connect(&driver, operator_profile.path()).await;
-    let outcome = AssertUnwindSafe(xss_scenario(&app, &visitor, &operator))
-        .catch_unwind()
-        .await;
-    let _ = visitor.close().await;
-    let _ = operator.close().await;
-    match outcome {
-        Ok(result) => result.expect("xss scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("XSS end-to-end test", 2, async |c| {
+        xss_scenario(&app, &c[0], &c[1]).await
+    })
+    .await;
 }
 
 /// A third origin's page, the "hostile" one: it posts widget- and host-shaped messages to
@@ -927,23 +898,10 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
 async fn the_host_site_identifies_its_user_and_a_page_of_another_origin_cannot_drive_the_widget() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: browser identity test: chromedriver not found ***\n");
-        return;
-    };
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver, profile.path()).await;
-    let outcome = AssertUnwindSafe(identity_scenario(&app, &client))
-        .catch_unwind()
-        .await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(result) => result.expect("browser scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("browser identity test", 1, async |c| {
+        identity_scenario(&app, &c[0]).await
+    })
+    .await;
 }
 
 /// Installs a network switch in the current frame: with `window.__offline` set, `fetch`
@@ -1083,23 +1041,10 @@ async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError
 async fn the_widget_catches_up_after_a_network_cut_and_sends_what_waited_even_across_a_reload() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: browser network test: chromedriver not found ***\n");
-        return;
-    };
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver, profile.path()).await;
-    let outcome = AssertUnwindSafe(network_scenario(&app, &client))
-        .catch_unwind()
-        .await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(result) => result.expect("browser scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("browser network test", 1, async |c| {
+        network_scenario(&app, &c[0]).await
+    })
+    .await;
 }
 
 async fn dashboard_network_scenario(app: &TestApp, operator: &Client) -> Result<(), CmdError> {
@@ -1174,21 +1119,8 @@ async fn dashboard_network_scenario(app: &TestApp, operator: &Client) -> Result<
 async fn the_dashboard_catches_up_after_a_network_cut_without_reload() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
-    let Some(driver) = start_chromedriver() else {
-        if browser_required() {
-            panic!("chromedriver is required (install Debian's chromium and chromium-driver)");
-        }
-        eprintln!("\n*** SKIPPED: browser dashboard network test: chromedriver not found ***\n");
-        return;
-    };
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(&driver, profile.path()).await;
-    let outcome = AssertUnwindSafe(dashboard_network_scenario(&app, &client))
-        .catch_unwind()
-        .await;
-    let _ = client.close().await;
-    match outcome {
-        Ok(result) => result.expect("browser scenario"),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    with_browsers("browser dashboard network test", 1, async |c| {
+        dashboard_network_scenario(&app, &c[0]).await
+    })
+    .await;
 }

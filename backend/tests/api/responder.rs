@@ -167,6 +167,21 @@ const FAQ: &[(&str, &str)] = &[
     ),
 ];
 
+/// Turns the organization's responder on, answering from its knowledge base.
+async fn knowledge_base_on(app: &TestApp, org: OrganizationId) {
+    responder::save(
+        &app.state,
+        org,
+        ResponderSettings {
+            enabled: true,
+            context_messages: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+}
+
 async fn use_knowledge_base(app: &TestApp, org: OrganizationId) {
     for (title, body) in FAQ {
         knowledge::add(
@@ -180,17 +195,7 @@ async fn use_knowledge_base(app: &TestApp, org: OrganizationId) {
         .await
         .unwrap();
     }
-    responder::save(
-        &app.state,
-        org,
-        ResponderSettings {
-            enabled: true,
-            context_messages: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    knowledge_base_on(app, org).await;
 }
 
 /// Reads frames until the assistant's stored message; returns it with the drafts seen.
@@ -963,17 +968,7 @@ async fn the_knowledge_base_answers_real_faq_questions_from_the_right_section() 
         .await
         .unwrap();
     }
-    responder::save(
-        &app.state,
-        org,
-        ResponderSettings {
-            enabled: true,
-            context_messages: 10,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    knowledge_base_on(&app, org).await;
     let visitor = app.visitor(org, "Ada").await;
     let conversation = visitor.start_conversation().await;
     let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;

@@ -1,8 +1,8 @@
 //! Auth: the visitor gives a name and an email; the server answers with a contact session.
 
-use crate::app::{Action, AppContext, Session};
+use crate::app::AppContext;
 use crate::components::header::Header;
-use crate::{api, host, storage};
+use crate::{api, host};
 use parley_shared::api::{ContactMetadata, CreateContactSession};
 use parley_shared::limits::{validate_email, validate_name};
 use web_sys::HtmlInputElement;
@@ -123,13 +123,7 @@ pub fn AuthScreen() -> Html {
                     identity: None,
                 };
                 match api::create_session(&request).await {
-                    Ok(created) => {
-                        storage::set_token(org, &created.token);
-                        ctx.dispatch(Action::Authenticated(Session {
-                            token: created.token,
-                            info: created.session,
-                        }));
-                    }
+                    Ok(created) => crate::app::signed_in(&ctx, org, created),
                     Err(e) => {
                         pending.set(false);
                         form_error.set(Some(e.message));
