@@ -15,22 +15,60 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// JSON body in, JSON body out. Bad syntax → 400 `invalid_json`, wrong shape → 422
-/// `validation_failed`, missing content type → 415, over the body limit → 413.
+/// `validation_failed`, missing content type → 415, over the body limit → 413. A string
+/// holding a NUL character (`\u0000`) is refused with 422 too: PostgreSQL cannot store one
+/// in text, and no legitimate chat text needs it.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(Error::UnsupportedMediaType);
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::BadRequest(e.body_text())
+                }
+            })?;
+        if has_nul_escape(&bytes) {
+            return Err(Error::Validation(
+                "text may not contain NUL characters (\\u0000)".into(),
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(Error::InvalidJson(e.body_text())),
             Err(JsonRejection::JsonDataError(e)) => Err(Error::Validation(e.body_text())),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::UnsupportedMediaType),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
             Err(e) => Err(Error::BadRequest(e.body_text())),
         }
     }
+}
+
+/// `application/json`, or an `application/…+json` type, as axum's own extractor accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        })
+}
+
+/// Whether JSON text holds the escape `\u0000` (a NUL in a string). Raw NUL bytes are not
+/// valid JSON at all; an escape counts when an odd run of backslashes precedes `u0000`
+/// (`\\u0000` is a backslash followed by the text "u0000").
+fn has_nul_escape(json: &[u8]) -> bool {
+    json.windows(5).enumerate().any(|(i, w)| {
+        w == b"u0000" && json[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+    })
 }
 
 impl<T: Serialize> IntoResponse for Json<T> {

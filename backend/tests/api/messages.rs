@@ -296,3 +296,37 @@ async fn staff_replies_carry_the_operator_name() {
         .unwrap();
     assert_error(response, StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized).await;
 }
+
+/// A NUL character cannot be stored by PostgreSQL: it is refused as bad input (422) on both
+/// databases, before anything is written, while the same letters as plain text pass.
+#[tokio::test]
+async fn a_nul_character_is_422_and_its_spelling_as_text_is_fine() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    assert_error(
+        visitor
+            .send(conversation.id, MessageId::new_random(), "a\u{0}b")
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    let response = app
+        .post_session(
+            json!({"organizationId": org, "name": "Nul\u{0}", "email": "nul@example.com"}),
+        )
+        .await;
+    assert_error(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ValidationFailed,
+    )
+    .await;
+    let text = visitor
+        .say(conversation.id, r"a literal \u0000 in a code sample")
+        .await;
+    assert_eq!(text.content, r"a literal \u0000 in a code sample");
+    assert_eq!(visitor.messages(conversation.id).await.len(), 1);
+}
