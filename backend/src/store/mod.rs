@@ -162,6 +162,9 @@ pub struct ContactSession {
     pub verified: bool,
     /// Revoked by staff ("block contact"): the credential no longer works.
     pub revoked: bool,
+    /// Its organization takes verified visitors only (read with the session, so checking a
+    /// credential stays one query; not stored with the session).
+    pub identity_required: bool,
 }
 
 /// What an erasure removed.

@@ -32,6 +32,17 @@ macro_rules! message_columns {
     };
 }
 
+/// A contact session with whether its organization takes verified visitors only (so that
+/// checking a credential is one query); callers add a `WHERE` on alias `s`.
+macro_rules! contact_session_select {
+    () => {
+        "SELECT s.id, s.organization_id, s.token_hash, s.name, s.email, s.metadata, s.created_at, \
+         s.expires_at, s.external_id, s.verified, s.revoked_at, \
+         COALESCE(i.required, 0) AS identity_required \
+         FROM contact_sessions s LEFT JOIN identity_settings i ON i.organization_id = s.organization_id"
+    };
+}
+
 /// Conversation columns plus its newest message (joined on `seq = last_seq`) as `m_*`.
 macro_rules! conversation_select {
     () => {
@@ -239,6 +250,7 @@ macro_rules! impl_sql_store {
                 external_id: r.try_get("external_id")?,
                 verified: r.try_get::<i64, _>("verified")? != 0,
                 revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                identity_required: r.try_get::<i64, _>("identity_required")? != 0,
             })
         }
 
@@ -623,9 +635,10 @@ macro_rules! impl_sql_store {
                 email: &str,
             ) -> Result<Vec<ContactSession>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
-                     external_id, verified, revoked_at FROM contact_sessions \
-                     WHERE organization_id = $1 AND LOWER(email) = $2 ORDER BY created_at, id",
+                    concat!(
+                        contact_session_select!(),
+                        " WHERE s.organization_id = $1 AND LOWER(s.email) = $2 ORDER BY s.created_at, s.id"
+                    ),
                 )
                 .bind(org.to_string())
                 .bind(email)
@@ -786,8 +799,7 @@ macro_rules! impl_sql_store {
                 token_hash: &str,
             ) -> Result<Option<ContactSession>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
-                     external_id, verified, revoked_at FROM contact_sessions WHERE token_hash = $1",
+                    concat!(contact_session_select!(), " WHERE s.token_hash = $1"),
                 )
                 .bind(token_hash)
                 .fetch_optional(&self.reader)
@@ -1512,8 +1524,7 @@ macro_rules! impl_sql_store {
 
             async fn contact_session(&self, id: ContactSessionId) -> Result<Option<ContactSession>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
-                     external_id, verified, revoked_at FROM contact_sessions WHERE id = $1",
+                    concat!(contact_session_select!(), " WHERE s.id = $1"),
                 )
                 .bind(id.to_string())
                 .fetch_optional(&self.reader)
