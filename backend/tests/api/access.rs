@@ -416,7 +416,8 @@ fn random_ids_never_reach_a_record() {
         .collect();
     let id = prop_oneof![
         any::<u128>().prop_map(|n| uuid::Uuid::from_u128(n).to_string()),
-        "[A-Za-z0-9._~-]{1,64}",
+        // "." and ".." are not IDs: URL parsing resolves them away (to another route).
+        "[A-Za-z0-9._~-]{1,64}".prop_filter("a dot segment", |s| s != "." && s != ".."),
         // The owner's own IDs with one character changed.
         (0usize..36, "[0-9a-f]").prop_map(|(i, c)| {
             let mut s = uuid::Uuid::nil().to_string().into_bytes();
