@@ -150,6 +150,24 @@ async fn screenshot(client: &Client, name: &str) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// Identifies in the widget's form (name, email, Continue), inside the widget's frame.
+async fn fill_auth_form(client: &Client, name: &str, email: &str) -> Result<(), CmdError> {
+    wait_css(client, "#parley-name")
+        .await?
+        .send_keys(name)
+        .await?;
+    client
+        .find(Locator::Css("#parley-email"))
+        .await?
+        .send_keys(email)
+        .await?;
+    client
+        .find(Locator::Css(".auth-form button[type=submit]"))
+        .await?
+        .click()
+        .await
+}
+
 /// Clicks the launcher on the host page and switches into the widget's iframe.
 async fn open_widget(client: &Client) -> Result<(), CmdError> {
     client.enter_parent_frame().await?;
@@ -183,20 +201,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     assert_eq!(written.as_str(), Some("|0|0"));
 
     open_widget(client).await?;
-    wait_css(client, "#parley-name")
-        .await?
-        .send_keys("Ada Lovelace")
-        .await?;
-    client
-        .find(Locator::Css("#parley-email"))
-        .await?
-        .send_keys("ada@example.com")
-        .await?;
-    client
-        .find(Locator::Css(".auth-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    fill_auth_form(client, "Ada Lovelace", "ada@example.com").await?;
 
     wait_css(client, ".start-chat").await?.click().await?;
     let chat = wait_css(client, ".screen.chat").await?;
@@ -378,20 +383,7 @@ async fn support_scenario(
         .goto(app.demo_url.as_deref().expect("demo site"))
         .await?;
     open_widget(visitor).await?;
-    wait_css(visitor, "#parley-name")
-        .await?
-        .send_keys("Ada Lovelace")
-        .await?;
-    visitor
-        .find(Locator::Css("#parley-email"))
-        .await?
-        .send_keys("ada@example.com")
-        .await?;
-    visitor
-        .find(Locator::Css(".auth-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    fill_auth_form(visitor, "Ada Lovelace", "ada@example.com").await?;
     wait_css(visitor, ".start-chat").await?.click().await?;
     let conversation = wait_css(visitor, ".screen.chat")
         .await?
@@ -507,20 +499,7 @@ async fn responder_scenario(
         .goto(app.demo_url.as_deref().expect("demo site"))
         .await?;
     open_widget(visitor).await?;
-    wait_css(visitor, "#parley-name")
-        .await?
-        .send_keys("Grace Hopper")
-        .await?;
-    visitor
-        .find(Locator::Css("#parley-email"))
-        .await?
-        .send_keys("grace@example.com")
-        .await?;
-    visitor
-        .find(Locator::Css(".auth-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    fill_auth_form(visitor, "Grace Hopper", "grace@example.com").await?;
     wait_css(visitor, ".start-chat").await?.click().await?;
     let conversation = wait_css(visitor, ".screen.chat")
         .await?
@@ -660,20 +639,7 @@ async fn xss_scenario(app: &TestApp, visitor: &Client, operator: &Client) -> Res
         .await?;
     open_widget(visitor).await?;
     let hostile_name = "<img src=x onerror=\"window.__xss=1\">Eve";
-    wait_css(visitor, "#parley-name")
-        .await?
-        .send_keys(hostile_name)
-        .await?;
-    visitor
-        .find(Locator::Css("#parley-email"))
-        .await?
-        .send_keys("eve@example.com")
-        .await?;
-    visitor
-        .find(Locator::Css(".auth-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    fill_auth_form(visitor, hostile_name, "eve@example.com").await?;
     wait_css(visitor, ".start-chat").await?.click().await?;
     let conversation: ConversationId = wait_css(visitor, ".screen.chat")
         .await?
@@ -940,20 +906,7 @@ async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError
     open_widget(client).await?;
     wait_css(client, "#parley-name").await?;
     client.execute(NETWORK_SWITCH, vec![]).await?;
-    wait_css(client, "#parley-name")
-        .await?
-        .send_keys("Nat Network")
-        .await?;
-    client
-        .find(Locator::Css("#parley-email"))
-        .await?
-        .send_keys("nat@example.com")
-        .await?;
-    client
-        .find(Locator::Css(".auth-form button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    fill_auth_form(client, "Nat Network", "nat@example.com").await?;
     wait_css(client, ".start-chat").await?.click().await?;
     let chat = wait_css(client, ".screen.chat").await?;
     let conversation: ConversationId = chat
