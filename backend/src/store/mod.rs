@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod sql;
+mod group;
 mod postgres;
 mod sqlite;
 
@@ -116,7 +117,7 @@ pub enum StoreError {
     /// A unique key exists already (e.g. an account's email).
     #[error("already exists")]
     Conflict,
-    /// SQLite's group commit failed as a whole (every message of the batch gets this).
+    /// A group commit failed as a whole (every message of the batch gets this).
     #[error("group commit failed: {0}")]
     Batch(String),
     /// The URL names a database this build does not support.

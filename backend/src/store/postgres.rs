@@ -4,9 +4,19 @@
 //! announcement exists exactly when the change does. Each instance LISTENs and turns other
 //! instances' announcements into local live events; when the listening connection drops,
 //! it reports a gap so subscribers re-read what they may have missed.
+//!
+//! Messages go through the group commit ([`super::group`]): one call of the
+//! `parley_insert_messages` function (migrations/postgres/0008) stores a whole batch in one
+//! round trip and one transaction, where a message alone took eight statements.
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
+
+use super::group::{GroupCommit, Outcomes};
+
+/// Most inserts committed together (the function's work per message is a few index
+/// lookups and writes, so a batch stays a few milliseconds).
+const MAX_BATCH: usize = 256;
 
 /// The NOTIFY channel Parley instances talk on.
 const CHANNEL: &str = "parley_events";
@@ -19,6 +29,7 @@ pub struct PgStore {
     writer: PgPool,
     reader: PgPool,
     instance: uuid::Uuid,
+    inserts: GroupCommit,
 }
 
 /// What one instance tells the others (the NOTIFY payload, JSON; far below the 8,000-byte
@@ -45,10 +56,17 @@ impl PgStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        let instance = uuid::Uuid::new_v4();
+        let batch_writer = pool.clone();
+        let inserts = GroupCommit::start(MAX_BATCH, move |messages| {
+            let writer = batch_writer.clone();
+            async move { commit_batch(&writer, instance, messages).await }
+        });
         let store = Self {
             writer: pool.clone(),
             reader: pool,
-            instance: uuid::Uuid::new_v4(),
+            instance,
+            inserts,
         };
         let mut listener = PgListener::connect_with(&store.writer).await?;
         listener.listen(CHANNEL).await?;
@@ -106,9 +124,9 @@ async fn listen(mut listener: PgListener, me: uuid::Uuid, tx: mpsc::Sender<super
 }
 
 impl PgStore {
-    /// Each message commits on its own: PostgreSQL takes concurrent writers.
+    /// Queues `m` for the next group commit and waits for it.
     async fn insert_one(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
-        self.insert_alone(m).await
+        self.inserts.insert(m).await
     }
 
     /// Full-text search: `$1` organization, `$2` tsquery text, `$3` limit; best
@@ -131,6 +149,132 @@ impl PgStore {
             .collect::<Vec<_>>()
             .join(" | ")
     }
+}
+
+/// Stores a batch in one call (one implicit transaction). If the call fails as a whole
+/// (a deadlock with another kind of transaction, a bad row), each message is retried alone,
+/// so one message's failure is its own.
+async fn commit_batch(
+    writer: &PgPool,
+    instance: uuid::Uuid,
+    messages: Vec<NewMessage>,
+) -> Outcomes {
+    match insert_batch(writer, instance, &messages).await {
+        Err(e) if messages.len() > 1 => {
+            tracing::warn!(error = %e, size = messages.len(), "batch insert failed; inserting one by one");
+            let mut outcomes = Vec::with_capacity(messages.len());
+            for m in &messages {
+                let outcome = insert_batch(writer, instance, std::slice::from_ref(m))
+                    .await
+                    .and_then(|mut one| {
+                        one.pop()
+                            .ok_or_else(|| StoreError::Batch("no outcome".into()))
+                    })
+                    .and_then(|outcome| outcome);
+                outcomes.push(outcome);
+            }
+            Ok(outcomes)
+        }
+        other => other,
+    }
+}
+
+/// One message of the batch as `parley_insert_messages` reads it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchItem<'a> {
+    i: usize,
+    id: String,
+    conversation_id: String,
+    role: &'a str,
+    author_name: Option<&'a str>,
+    author_id: Option<String>,
+    content: &'a str,
+    created_at: i64,
+    sibling_of: Option<String>,
+    answer_job: Option<String>,
+}
+
+/// Calls `parley_insert_messages` for `messages`; each one's outcome, in their order.
+async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMessage]) -> Outcomes {
+    // Sorted by conversation (stable: arrival order within one), so concurrent batches lock
+    // conversation rows in one order and cannot deadlock each other.
+    let mut order: Vec<usize> = (0..messages.len()).collect();
+    order.sort_by_key(|&i| messages[i].conversation_id.to_string());
+    let items: Vec<BatchItem<'_>> = order
+        .iter()
+        .map(|&i| {
+            let m = &messages[i];
+            BatchItem {
+                i,
+                id: m.id.to_string(),
+                conversation_id: m.conversation_id.to_string(),
+                role: m.role.as_str(),
+                author_name: m.author_name.as_deref(),
+                author_id: m.author_id.map(|u| u.to_string()),
+                content: &m.content,
+                created_at: m.created_at.unix_millis(),
+                sibling_of: m.sibling_of.map(|s| s.to_string()),
+                answer_job: m.answer_job.map(|j| j.to_string()),
+            }
+        })
+        .collect();
+    let batch = serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rows = sqlx::query(
+        "SELECT i, outcome, seq, previous_message_id, sibling_index \
+         FROM parley_insert_messages($1::text::jsonb, $2, $3)",
+    )
+    .bind(batch)
+    .bind(CHANNEL)
+    .bind(instance.to_string())
+    .fetch_all(writer)
+    .await?;
+    let mut outcomes: Vec<Option<Result<Inserted, StoreError>>> =
+        (0..messages.len()).map(|_| None).collect();
+    for row in rows {
+        let i = usize::try_from(row.try_get::<i64, _>("i")?)
+            .ok()
+            .filter(|&i| i < messages.len())
+            .ok_or_else(|| StoreError::Corrupt("batch index out of range".into()))?;
+        let m = &messages[i];
+        let outcome = match row.try_get::<String, _>("outcome")?.as_str() {
+            "created" => Ok(Inserted::Created(Message {
+                id: m.id,
+                conversation_id: m.conversation_id,
+                seq: u64_of(row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0)),
+                role: m.role,
+                author_name: m.author_name.clone(),
+                content: m.content.clone(),
+                created_at: m.created_at,
+                rating: None,
+                previous_message_id: row
+                    .try_get::<Option<String>, _>("previous_message_id")?
+                    .map(|id| parse_id(&id))
+                    .transpose()?,
+                sibling_index: u32::try_from(
+                    row.try_get::<Option<i64>, _>("sibling_index")?.unwrap_or(0),
+                )
+                .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
+            })),
+            // Committed by the call above (or earlier): read it back.
+            "existing" => match message_by_id(writer, m.id).await? {
+                Some(existing) => Ok(Inserted::Existing(existing)),
+                None => Err(StoreError::Conflict),
+            },
+            // The conversation (or an edit's original) vanished since the caller checked it.
+            "missing" => Err(StoreError::Database(sqlx::Error::RowNotFound)),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown insert outcome {other:?}"
+            ))),
+        };
+        outcomes[i] = Some(outcome);
+    }
+    outcomes
+        .into_iter()
+        .map(|o| {
+            o.ok_or_else(|| StoreError::Corrupt("a message of the batch has no outcome".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()
 }
 
 impl_sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -4,30 +4,27 @@
 //! acknowledged message survives a power cut. Only one process serves a SQLite file, so
 //! nothing is announced to other instances.
 //!
-//! Group commit: with `synchronous=FULL` every commit waits for the disk (a few ms), so
-//! messages are not committed one by one. A single task takes every insert waiting in its
-//! queue, runs each in its own savepoint inside one transaction, commits once, then answers
-//! each caller; inserts arriving during that commit form the next batch. One message's
-//! failure rolls back only its savepoint.
+//! Group commit ([`super::group`]): with `synchronous=FULL` every commit waits for the disk
+//! (a few ms), so messages are not committed one by one. Each message of a batch runs in
+//! its own savepoint inside one transaction, so one message's failure rolls back only its
+//! savepoint.
 
 use sqlx::Acquire;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use tokio::sync::{mpsc, oneshot};
+
+use super::group::GroupCommit;
 
 /// Most inserts committed together.
 const MAX_BATCH: usize = 512;
-
-/// An insert waiting for the group commit, and where to send its outcome.
-type Queued = (NewMessage, oneshot::Sender<Result<Inserted, StoreError>>);
 
 /// SQLite implementation of [`Store`].
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    inserts: mpsc::Sender<Queued>,
+    inserts: GroupCommit,
 }
 
 impl SqliteStore {
@@ -55,8 +52,11 @@ impl SqliteStore {
             .acquire_timeout(opts.acquire_timeout)
             .connect_with(options.read_only(true))
             .await?;
-        let (inserts, queue) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(group_commit(writer.clone(), queue));
+        let batch_writer = writer.clone();
+        let inserts = GroupCommit::start(MAX_BATCH, move |messages| {
+            let writer = batch_writer.clone();
+            async move { commit_batch(&writer, &messages).await }
+        });
         Ok(Self {
             writer,
             reader,
@@ -66,14 +66,7 @@ impl SqliteStore {
 
     /// Queues `m` for the next group commit and waits for it.
     async fn insert_one(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
-        let (done, outcome) = oneshot::channel();
-        self.inserts
-            .send((m.clone(), done))
-            .await
-            .map_err(|_| StoreError::Batch("the writer task has stopped".into()))?;
-        outcome
-            .await
-            .map_err(|_| StoreError::Batch("the writer task dropped the insert".into()))?
+        self.inserts.insert(m).await
     }
 
     /// Nothing to announce: a SQLite file has a single serving process.
@@ -107,44 +100,14 @@ impl SqliteStore {
 
 impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 
-/// The writer task: batches whatever inserts are queued, one commit per batch.
-async fn group_commit(writer: SqlitePool, mut queue: mpsc::Receiver<Queued>) {
-    while let Some(first) = queue.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
-        let (messages, waiters): (Vec<NewMessage>, Vec<_>) = batch.into_iter().unzip();
-        match commit_batch(&writer, &messages).await {
-            Ok(outcomes) => {
-                for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
-                    let _ = waiter.send(outcome);
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, size = messages.len(), "group commit failed");
-                for waiter in waiters {
-                    let _ = waiter.send(Err(StoreError::Batch(e.to_string())));
-                }
-            }
-        }
-    }
-}
-
 /// One transaction for the batch, one savepoint per message; the outcome of each.
-async fn commit_batch(
-    writer: &SqlitePool,
-    messages: &[NewMessage],
-) -> Result<Vec<Result<Inserted, StoreError>>, StoreError> {
+async fn commit_batch(writer: &SqlitePool, messages: &[NewMessage]) -> super::group::Outcomes {
     let mut tx = writer.begin().await?;
     let mut outcomes = Vec::with_capacity(messages.len());
     for m in messages {
         let mut savepoint = tx.begin().await?;
         let outcome = match insert_step(&mut savepoint, m).await {
-            Ok(InsertStep::Created(message, _)) => {
+            Ok(InsertStep::Created(message)) => {
                 savepoint.commit().await?;
                 Ok(Inserted::Created(message))
             }
@@ -168,4 +131,167 @@ async fn commit_batch(
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Inserts one message inside `tx` without committing (see `InsertStep`). The
+/// conversation row update serializes concurrent sends, so seqs are dense. SQLite's
+/// path; PostgreSQL runs the same steps in one call of `parley_insert_messages`
+/// (migrations/postgres/0008), so a change here is made there too.
+async fn insert_step(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    m: &NewMessage,
+) -> Result<InsertStep, StoreError> {
+    if let Some(existing) = message_by_id(&mut **tx, m.id).await? {
+        return Ok(InsertStep::Existing(existing));
+    }
+    // Locks the conversation row: concurrent sends to it serialize here, so seqs are dense.
+    let bumped = sqlx::query(
+        "UPDATE conversations SET last_seq = last_seq + 1, updated_at = $1 \
+             WHERE id = $2 RETURNING last_seq",
+    )
+    .bind(m.created_at.unix_millis())
+    .bind(m.conversation_id.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    let seq: i64 = bumped.try_get("last_seq")?;
+    // The new message continues the chain after the previous one (read after the
+    // row lock above, so concurrent sends chain in seq order).
+    let (previous_id, depth, root_id, sibling_index) = match m.sibling_of {
+        // An edit takes the original's place in the tree, as its next sibling.
+        Some(original) => {
+            let o = sqlx::query(
+                "SELECT previous_message_id, depth, root_message_id FROM messages \
+                     WHERE id = $1 AND conversation_id = $2",
+            )
+            .bind(original.to_string())
+            .bind(m.conversation_id.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+            let parent: Option<String> = o.try_get("previous_message_id")?;
+            let last_sibling: i64 = match &parent {
+                Some(p) => {
+                    sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                         WHERE conversation_id = $1 AND previous_message_id = $2",
+                    )
+                    .bind(m.conversation_id.to_string())
+                    .bind(p)
+                    .fetch_one(&mut **tx)
+                    .await?
+                }
+                None => {
+                    sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(sibling_index), -1) FROM messages \
+                         WHERE conversation_id = $1 AND previous_message_id IS NULL",
+                    )
+                    .bind(m.conversation_id.to_string())
+                    .fetch_one(&mut **tx)
+                    .await?
+                }
+            };
+            (
+                parent,
+                o.try_get::<i64, _>("depth")?,
+                o.try_get("root_message_id")?,
+                last_sibling + 1,
+            )
+        }
+        // Otherwise the new message continues the chain after the previous one (read
+        // after the row lock above, so concurrent sends chain in seq order).
+        None => {
+            let previous = sqlx::query(
+                    "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
+                )
+                .bind(m.conversation_id.to_string())
+                .bind(seq - 1)
+                .fetch_optional(&mut **tx)
+                .await?;
+            match &previous {
+                Some(p) => {
+                    let id: String = p.try_get("id")?;
+                    let root: Option<String> = p.try_get("root_message_id")?;
+                    (
+                        Some(id.clone()),
+                        p.try_get::<i64, _>("depth")? + 1,
+                        Some(root.unwrap_or(id)),
+                        0,
+                    )
+                }
+                None => (None, 0, None, 0),
+            }
+        }
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO messages \
+             (id, conversation_id, seq, role, author_name, author_id, content, created_at, \
+              previous_message_id, depth, root_message_id, sibling_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(m.id.to_string())
+    .bind(m.conversation_id.to_string())
+    .bind(seq)
+    .bind(m.role.as_str())
+    .bind(&m.author_name)
+    .bind(m.author_id.map(|u| u.to_string()))
+    .bind(&m.content)
+    .bind(m.created_at.unix_millis())
+    .bind(previous_id.as_deref())
+    .bind(depth)
+    .bind(root_id)
+    .bind(sibling_index)
+    .execute(&mut **tx)
+    .await;
+    match inserted {
+        // A concurrent retry of the same ID committed first: the caller rolls back
+        // (the seq too) and answers with the stored message.
+        Err(e) if is_unique_violation(&e) => return Ok(InsertStep::Raced),
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    // The answer job commits with the question, or not at all (the outbox).
+    if let Some(job) = m.answer_job {
+        sqlx::query(
+                "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
+                 state, attempts, run_at, created_at) \
+                 SELECT $1, c.organization_id, c.id, $2, 'pending', 0, 0, $3 \
+                 FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
+                 WHERE c.id = $4 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
+            )
+            .bind(job.to_string())
+            .bind(m.id.to_string())
+            .bind(m.created_at.unix_millis())
+            .bind(m.conversation_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    // A person has answered: the responder steps back.
+    if m.role == MessageRole::Operator {
+        sqlx::query("UPDATE conversations SET responder_active = 0 WHERE id = $1")
+            .bind(m.conversation_id.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(InsertStep::Created(Message {
+        id: m.id,
+        conversation_id: m.conversation_id,
+        seq: u64_of(seq),
+        role: m.role,
+        author_name: m.author_name.clone(),
+        content: m.content.clone(),
+        created_at: m.created_at,
+        rating: None,
+        previous_message_id: previous_id.map(|id| parse_id(&id)).transpose()?,
+        sibling_index: u32::try_from(sibling_index)
+            .map_err(|_| StoreError::Corrupt("bad sibling_index".into()))?,
+    }))
+}
+
+/// Outcome of [`insert_step`].
+enum InsertStep {
+    /// Inserted; commit.
+    Created(Message),
+    /// The ID exists already: this is the stored message.
+    Existing(Message),
+    /// A concurrent insert of the same ID won: roll back, then read it.
+    Raced,
 }

@@ -264,13 +264,15 @@ async fn concurrent_sends_get_dense_unique_sequence_numbers() {
     let conversation = visitor.start_conversation().await;
     let texts: Vec<String> = (0..40).map(|i| format!("m{i}")).collect();
     let sends = texts.iter().map(|t| visitor.say(conversation.id, t));
-    let mut seqs: Vec<u64> = futures_util::future::join_all(sends)
-        .await
-        .iter()
-        .map(|m| m.seq)
-        .collect();
-    seqs.sort_unstable();
+    let mut sent = futures_util::future::join_all(sends).await;
+    sent.sort_unstable_by_key(|m| m.seq);
+    let seqs: Vec<u64> = sent.iter().map(|m| m.seq).collect();
     assert_eq!(seqs, (1..=40).collect::<Vec<u64>>());
+    // Sends committed together (one group commit) still chain: each follows the one before.
+    assert_eq!(sent[0].previous_message_id, None);
+    for pair in sent.windows(2) {
+        assert_eq!(pair[1].previous_message_id, Some(pair[0].id));
+    }
 }
 
 #[tokio::test]
