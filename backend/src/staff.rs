@@ -67,17 +67,22 @@ pub async fn inbox(
     Ok(Page { items, next_cursor })
 }
 
-/// One inbox row as `op` sees it (live updates); `None` if not in `op`'s organization.
-pub async fn inbox_item(
+/// The inbox rows of `ids` as `op` sees them (live updates), in the order of `ids`; IDs
+/// outside `op`'s organization or unknown are left out.
+pub async fn inbox_items(
     state: &AppState,
     op: &Operator,
-    id: ConversationId,
-) -> Result<Option<InboxItem>> {
-    Ok(state
+    ids: &[ConversationId],
+) -> Result<Vec<InboxItem>> {
+    let mut items: Vec<InboxItem> = state
         .store
-        .inbox_item(id, op.user.id)
+        .inbox_items(ids, op.user.id)
         .await?
-        .filter(|item| item.conversation.organization_id == op.organization_id))
+        .into_iter()
+        .filter(|item| item.conversation.organization_id == op.organization_id)
+        .collect();
+    items.sort_by_key(|item| ids.iter().position(|id| *id == item.conversation.id));
+    Ok(items)
 }
 
 /// The conversation with its contact panel.

@@ -254,7 +254,8 @@ async fn operator_socket(world: &World) -> Result<Socket> {
 /// contact's message that prompted them started.
 #[derive(Default)]
 struct Pending {
-    sent: HashMap<MessageId, Instant>,
+    /// Per conversation, in sending order.
+    sent: HashMap<ConversationId, Vec<(MessageId, Instant)>>,
     replies: HashMap<MessageId, (Instant, Instant)>,
     to_operator: Option<Histogram<u64>>,
     to_contact: Option<Histogram<u64>>,
@@ -263,7 +264,8 @@ struct Pending {
 
 /// (2) Delivery latency at `rate` contact messages per second over every conversation: send
 /// → operator's live socket, and the operator's reply (to every 10th) → the contact's live
-/// socket, and the whole round trip.
+/// socket, and the whole round trip. A message has reached the operator when their inbox
+/// row shows it or a later message of its conversation (rows are sent once per change batch).
 async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) -> Result<Value> {
     let rate = (world.conversations.len() as f64 * scale).max(1.0);
     let pending = Arc::new(Mutex::new(Pending {
@@ -319,18 +321,30 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
                 if last["role"] != "contact" {
                     continue;
                 }
-                let Some(id) = last["id"]
-                    .as_str()
-                    .and_then(|s| s.parse::<MessageId>().ok())
-                else {
+                let (Some(id), Some(conversation_id)) = (
+                    last["id"]
+                        .as_str()
+                        .and_then(|s| s.parse::<MessageId>().ok()),
+                    v["item"]["conversation"]["id"]
+                        .as_str()
+                        .and_then(|s| s.parse::<ConversationId>().ok()),
+                ) else {
                     continue;
                 };
+                // The row shows this message: it and every earlier one of its conversation
+                // have reached the operator (the server sends a busy conversation's row once,
+                // with its latest message, rather than once per message).
                 let started = pending.lock().ok().and_then(|mut p| {
-                    let t = p.sent.remove(&id)?;
+                    let p = &mut *p;
+                    let list = p.sent.get_mut(&conversation_id)?;
+                    let pos = list.iter().position(|(m, _)| *m == id)?;
+                    let delivered: Vec<(MessageId, Instant)> = list.drain(..=pos).collect();
                     if let Some(h) = p.to_operator.as_mut() {
-                        let _ = h.record(t.elapsed().as_micros() as u64);
+                        for (_, t) in &delivered {
+                            let _ = h.record(t.elapsed().as_micros() as u64);
+                        }
                     }
-                    Some(t)
+                    delivered.last().map(|(_, t)| *t)
                 });
                 let Some(send_start) = started else { continue };
                 seen += 1;
@@ -382,7 +396,10 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
             sent += 1;
             let id = MessageId::new_random();
             if let Ok(mut p) = pending.lock() {
-                p.sent.insert(id, Instant::now());
+                p.sent
+                    .entry(conversation)
+                    .or_default()
+                    .push((id, Instant::now()));
             }
             let (world, failures, slots) = (world.clone(), failures.clone(), slots.clone());
             tokio::spawn(async move {
@@ -408,7 +425,7 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
     Ok(json!({
         "scale": scale, "ratePerSecond": rate, "sent": sent,
         "failed": failures.load(std::sync::atomic::Ordering::Relaxed),
-        "notSeenByOperator": p.sent.len(),
+        "notSeenByOperator": p.sent.values().map(Vec::len).sum::<usize>(),
         "toOperator": summary(to_operator),
         "toContact": summary(p.to_contact.as_ref().unwrap_or(&empty)),
         "roundTrip": summary(p.round_trip.as_ref().unwrap_or(&empty)),

@@ -19,7 +19,10 @@ use parley_shared::live::ServerFrame;
 use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
 use std::future::pending;
 use std::sync::Arc;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{
+    self,
+    error::{RecvError, TryRecvError},
+};
 
 #[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket for the dashboard: inbox rows and followed conversations; see StaffClientFrame / StaffServerFrame"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = parley_shared::ErrorBody)), security(("staff_session" = [])))]
 pub(super) async fn upgrade(
@@ -69,6 +72,59 @@ async fn next_event(followed: &mut Option<Followed>) -> Result<Arc<LiveEvent>, R
     }
 }
 
+/// Most inbox rows read in one query.
+const MAX_COALESCED: usize = 100;
+
+/// The inbox changes waiting on a dashboard socket, coalesced.
+#[derive(Debug, Default)]
+struct Changes {
+    /// Conversations whose rows changed, each once, in the order first announced.
+    changed: Vec<ConversationId>,
+    /// Events were missed, or the hub asked for a re-read.
+    resync: bool,
+    /// The hub is gone.
+    closed: bool,
+}
+
+/// `first` and whatever else is already queued (up to [`MAX_COALESCED`] rows): a busy
+/// organization's messages then cost one inbox query per batch instead of one per message,
+/// so a dashboard keeps up as load grows (issue 7's scaling curve) and sees each row once,
+/// with its latest state.
+fn drain(
+    first: Result<Arc<LiveEvent>, RecvError>,
+    inbox: &mut broadcast::Receiver<Arc<LiveEvent>>,
+) -> Changes {
+    let mut changes = Changes::default();
+    let mut next = Some(first);
+    while let Some(event) = next.take() {
+        match event {
+            Ok(event) => match event.as_ref() {
+                LiveEvent::InboxChanged(id) => {
+                    if !changes.changed.contains(id) {
+                        changes.changed.push(*id);
+                    }
+                }
+                LiveEvent::Resync => changes.resync = true,
+                LiveEvent::Frame(_) => {}
+            },
+            Err(RecvError::Lagged(_)) => changes.resync = true,
+            Err(RecvError::Closed) => {
+                changes.closed = true;
+                break;
+            }
+        }
+        if changes.changed.len() < MAX_COALESCED {
+            next = match inbox.try_recv() {
+                Ok(event) => Some(Ok(event)),
+                Err(TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+                Err(TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+                Err(TryRecvError::Empty) => None,
+            };
+        }
+    }
+    changes
+}
+
 async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Result<(), Outcome> {
     let mut inbox = state.hub.subscribe(Topic::Organization(op.organization_id));
     send(socket, &StaffServerFrame::Ready).await?;
@@ -77,19 +133,20 @@ async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Resul
     ping.reset();
     loop {
         tokio::select! {
-            event = inbox.recv() => match event {
-                Ok(event) => match event.as_ref() {
-                    LiveEvent::InboxChanged(id) => {
-                        if let Some(item) = staff::inbox_item(state, &op, *id).await? {
-                            send(socket, &StaffServerFrame::Inbox { item }).await?;
-                        }
+            event = inbox.recv() => {
+                let changes = drain(event, &mut inbox);
+                if changes.resync {
+                    // Missed inbox changes: the client refetches its inbox on `ready` (which
+                    // reads every change announced so far, so the rows need not be sent).
+                    send(socket, &StaffServerFrame::Ready).await?;
+                } else if !changes.changed.is_empty() {
+                    for item in staff::inbox_items(state, &op, &changes.changed).await? {
+                        send(socket, &StaffServerFrame::Inbox { item }).await?;
                     }
-                    LiveEvent::Resync => send(socket, &StaffServerFrame::Ready).await?,
-                    LiveEvent::Frame(_) => {}
-                },
-                // Missed inbox changes: the client refetches its inbox on `ready`.
-                Err(RecvError::Lagged(_)) => send(socket, &StaffServerFrame::Ready).await?,
-                Err(RecvError::Closed) => return Ok(()),
+                }
+                if changes.closed {
+                    return Ok(());
+                }
             },
             event = next_event(&mut followed) => {
                 let Some(f) = followed.as_mut() else { continue };
@@ -136,5 +193,45 @@ async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Resul
                 socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| Gone)?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(id: ConversationId) -> Arc<LiveEvent> {
+        Arc::new(LiveEvent::InboxChanged(id))
+    }
+
+    #[tokio::test]
+    async fn queued_inbox_changes_are_read_once_each_in_first_announced_order() {
+        let (tx, mut rx) = broadcast::channel(16);
+        let (a, b) = (ConversationId::new_random(), ConversationId::new_random());
+        for id in [a, b, a, b, a] {
+            tx.send(changed(id)).unwrap();
+        }
+        let first = rx.recv().await;
+        let changes = drain(first, &mut rx);
+        assert_eq!(changes.changed, vec![a, b]);
+        assert!(!changes.resync && !changes.closed);
+        assert!(rx.try_recv().is_err(), "everything queued was taken");
+    }
+
+    #[tokio::test]
+    async fn a_lagging_socket_resyncs_and_a_closed_hub_ends_it() {
+        let (tx, mut rx) = broadcast::channel(2);
+        let a = ConversationId::new_random();
+        for _ in 0..5 {
+            tx.send(changed(a)).unwrap();
+        }
+        let first = rx.recv().await;
+        assert!(drain(first, &mut rx).resync);
+        tx.send(changed(a)).unwrap();
+        drop(tx);
+        let first = rx.recv().await;
+        let changes = drain(first, &mut rx);
+        assert_eq!(changes.changed, vec![a]);
+        assert!(changes.closed);
     }
 }

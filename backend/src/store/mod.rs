@@ -628,12 +628,13 @@ pub trait Store: Send + Sync + 'static {
         cursor: Option<ConversationCursor>,
         limit: u32,
     ) -> Result<Vec<InboxItem>, StoreError>;
-    /// One inbox row, as `user` sees it.
-    async fn inbox_item(
+    /// The inbox rows of `ids` that exist, as `user` sees them, in no particular order; one
+    /// query however many (live dashboards refresh the rows that changed together).
+    async fn inbox_items(
         &self,
-        id: ConversationId,
+        ids: &[ConversationId],
         user: UserId,
-    ) -> Result<Option<InboxItem>, StoreError>;
+    ) -> Result<Vec<InboxItem>, StoreError>;
     /// A contact session by ID.
     async fn contact_session(
         &self,

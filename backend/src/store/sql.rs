@@ -1336,13 +1336,19 @@ macro_rules! impl_sql_store {
                 rows.iter().map(inbox_item_from_row).collect()
             }
 
-            async fn inbox_item(&self, id: ConversationId, user: UserId) -> Result<Option<InboxItem>, StoreError> {
-                let row = sqlx::query(concat!(inbox_select!(), " WHERE c.id = $2"))
-                    .bind(user.to_string())
-                    .bind(id.to_string())
-                    .fetch_optional(&self.reader)
-                    .await?;
-                row.map(|r| inbox_item_from_row(&r)).transpose()
+            async fn inbox_items(&self, ids: &[ConversationId], user: UserId) -> Result<Vec<InboxItem>, StoreError> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Only placeholders are formatted into the statement; the IDs are bound.
+                let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+                let sql = format!("{} WHERE c.id IN ({})", inbox_select!(), placeholders.join(", "));
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user.to_string());
+                for id in ids {
+                    query = query.bind(id.to_string());
+                }
+                let rows = query.fetch_all(&self.reader).await?;
+                rows.iter().map(inbox_item_from_row).collect()
             }
 
             async fn contact_session(&self, id: ContactSessionId) -> Result<Option<ContactSession>, StoreError> {
