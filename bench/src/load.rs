@@ -258,6 +258,8 @@ struct Pending {
     sent: HashMap<ConversationId, Vec<(MessageId, Instant)>>,
     replies: HashMap<MessageId, (Instant, Instant)>,
     to_operator: Option<Histogram<u64>>,
+    /// A contact's send until its 201 (the committed acknowledgement).
+    acknowledged: Option<Histogram<u64>>,
     to_contact: Option<Histogram<u64>>,
     round_trip: Option<Histogram<u64>>,
 }
@@ -270,6 +272,7 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
     let rate = (world.conversations.len() as f64 * scale).max(1.0);
     let pending = Arc::new(Mutex::new(Pending {
         to_operator: Some(histogram()),
+        acknowledged: Some(histogram()),
         to_contact: Some(histogram()),
         round_trip: Some(histogram()),
         ..Pending::default()
@@ -402,12 +405,18 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
                     .push((id, Instant::now()));
             }
             let (world, failures, slots) = (world.clone(), failures.clone(), slots.clone());
+            let pending = pending.clone();
+            let started = Instant::now();
             tokio::spawn(async move {
                 let Ok(_slot) = slots.acquire().await else {
                     return;
                 };
                 if !matches!(send(&world, conversation, &token, id).await, Ok(true)) {
                     failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                } else if let Ok(mut p) = pending.lock()
+                    && let Some(h) = p.acknowledged.as_mut()
+                {
+                    let _ = h.record(started.elapsed().as_micros() as u64);
                 }
             });
         }
@@ -427,6 +436,7 @@ async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) 
         "failed": failures.load(std::sync::atomic::Ordering::Relaxed),
         "notSeenByOperator": p.sent.values().map(Vec::len).sum::<usize>(),
         "toOperator": summary(to_operator),
+        "acknowledged": summary(p.acknowledged.as_ref().unwrap_or(&empty)),
         "toContact": summary(p.to_contact.as_ref().unwrap_or(&empty)),
         "roundTrip": summary(p.round_trip.as_ref().unwrap_or(&empty)),
         "serverCpuPercent": (cpu / (plan.seconds as f64 + 3.0) * 100.0).round(),
@@ -810,6 +820,8 @@ pub fn markdown(results: &Value) -> String {
             f(&t["runs"]), f(&t["clickToAuthMs"]), f(&t["embedMainThreadMs"]),
             t["loadedBeforeClick"].as_array().map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default()
         ));
+    } else if let Some(error) = t["error"].as_str() {
+        out.push_str(&format!("\nHeadless Chromium: not measured ({error}).\n"));
     }
     if let Some(tps) = results["pgbench"]["tps"].as_f64() {
         out.push_str(&format!(

@@ -498,6 +498,7 @@ const BENCH_START: &str = "<!-- bench:start -->";
 const BENCH_END: &str = "<!-- bench:end -->";
 
 fn bench(extra: &[String]) -> Result<()> {
+    ensure_browser()?;
     ensure_postgres()?;
     build_widget()?;
     run(cargo().args([

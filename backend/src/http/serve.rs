@@ -49,8 +49,14 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        // No TCP_NODELAY (as axum::serve): measured, it cost about 15 % of durable sends per
-        // second on SQLite (more, smaller packets).
+        // TCP_NODELAY: without it, Nagle's algorithm held each live frame sent while the
+        // previous one was unacknowledged until the client's (delayed) ACK, so a dashboard
+        // receiving a stream of inbox rows saw them about 20 ms late (bench at 1x: p50
+        // 25 -> 6 ms, p99 54 -> 28 ms); durable sends per second did not drop (2,587 -> 2,941).
+        // A failure here only costs latency, so it is logged, not fatal.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
         let service = axum::Extension(ConnectInfo::<SocketAddr>(peer)).layer(router.clone());
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
