@@ -47,18 +47,14 @@ BEGIN
         SELECT c.organization_id, c.last_seq + 1 INTO org, next_seq
             FROM conversations c WHERE c.id = m."conversationId" FOR UPDATE;
         IF NOT FOUND THEN
-            i := m.i; outcome := 'missing'; seq := NULL; previous_message_id := NULL;
-            sibling_index := NULL; organization_id := NULL;
-            RETURN NEXT;
+            RETURN QUERY SELECT m.i, 'missing'::TEXT, NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT;
             CONTINUE;
         END IF;
         -- A retry of a stored ID (checked under the lock, so a concurrent retry of the same
         -- message in this conversation is seen).
         PERFORM 1 FROM messages WHERE messages.id = m.id;
         IF FOUND THEN
-            i := m.i; outcome := 'existing'; seq := NULL; previous_message_id := NULL;
-            sibling_index := NULL; organization_id := NULL;
-            RETURN NEXT;
+            RETURN QUERY SELECT m.i, 'existing'::TEXT, NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT;
             CONTINUE;
         END IF;
         IF m."siblingOf" IS NOT NULL THEN
@@ -66,9 +62,7 @@ BEGIN
             SELECT o.previous_message_id, o.depth, o.root_message_id INTO orig
                 FROM messages o WHERE o.id = m."siblingOf" AND o.conversation_id = m."conversationId";
             IF NOT FOUND THEN
-                i := m.i; outcome := 'missing'; seq := NULL; previous_message_id := NULL;
-                sibling_index := NULL; organization_id := NULL;
-                RETURN NEXT;
+                RETURN QUERY SELECT m.i, 'missing'::TEXT, NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT;
                 CONTINUE;
             END IF;
             prev := orig.previous_message_id;
@@ -95,9 +89,7 @@ BEGIN
             ON CONFLICT (id) DO NOTHING;
         GET DIAGNOSTICS n = ROW_COUNT;
         IF n = 0 THEN
-            i := m.i; outcome := 'existing'; seq := NULL; previous_message_id := NULL;
-            sibling_index := NULL; organization_id := NULL;
-            RETURN NEXT;
+            RETURN QUERY SELECT m.i, 'existing'::TEXT, NULL::BIGINT, NULL::TEXT, NULL::BIGINT, NULL::TEXT;
             CONTINUE;
         END IF;
         -- A person has answered: the responder steps back.
