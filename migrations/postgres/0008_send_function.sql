@@ -4,9 +4,9 @@
 -- what the SQLite store does statement by statement (store/sql.rs, `insert_step`), then the
 -- caller commits once for the whole batch.
 --
--- `batch` is a JSON array of objects, in the order to insert (the caller sorts by
--- conversation, keeping arrival order within one, so concurrent batches lock conversation
--- rows in the same order and cannot deadlock):
+-- `batch` is a JSON array of objects, `i` being each one's place in arrival order. They are
+-- inserted by conversation, then `i` (arrival order within one), so concurrent batches lock
+-- conversation rows in the same order and cannot deadlock each other:
 --   {"i": index, "id", "conversationId", "role", "authorName", "authorId", "content",
 --    "createdAt" (unix ms), "siblingOf", "answerJob"}  (absent or null where the Rust field is None)
 -- `channel` and `instance` make the live announcement, the same JSON the Rust side sends
@@ -41,7 +41,7 @@ BEGIN
             "i" BIGINT, "id" TEXT, "conversationId" TEXT, "role" TEXT, "authorName" TEXT,
             "authorId" TEXT, "content" TEXT, "createdAt" BIGINT, "siblingOf" TEXT,
             "answerJob" TEXT)
-        ORDER BY 1
+        ORDER BY x."conversationId", x."i"
     LOOP
         -- Locks the conversation: sends to it serialize here, so seqs are dense.
         SELECT c.organization_id, c.last_seq + 1 INTO org, next_seq

@@ -197,26 +197,21 @@ struct BatchItem<'a> {
 
 /// Calls `parley_insert_messages` for `messages`; each one's outcome, in their order.
 async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMessage]) -> Outcomes {
-    // Sorted by conversation (stable: arrival order within one), so concurrent batches lock
-    // conversation rows in one order and cannot deadlock each other.
-    let mut order: Vec<usize> = (0..messages.len()).collect();
-    order.sort_by_key(|&i| messages[i].conversation_id.to_string());
-    let items: Vec<BatchItem<'_>> = order
+    // In arrival order; the function inserts them by conversation (see migration 0008).
+    let items: Vec<BatchItem<'_>> = messages
         .iter()
-        .map(|&i| {
-            let m = &messages[i];
-            BatchItem {
-                i,
-                id: m.id.to_string(),
-                conversation_id: m.conversation_id.to_string(),
-                role: m.role.as_str(),
-                author_name: m.author_name.as_deref(),
-                author_id: m.author_id.map(|u| u.to_string()),
-                content: &m.content,
-                created_at: m.created_at.unix_millis(),
-                sibling_of: m.sibling_of.map(|s| s.to_string()),
-                answer_job: m.answer_job.map(|j| j.to_string()),
-            }
+        .enumerate()
+        .map(|(i, m)| BatchItem {
+            i,
+            id: m.id.to_string(),
+            conversation_id: m.conversation_id.to_string(),
+            role: m.role.as_str(),
+            author_name: m.author_name.as_deref(),
+            author_id: m.author_id.map(|u| u.to_string()),
+            content: &m.content,
+            created_at: m.created_at.unix_millis(),
+            sibling_of: m.sibling_of.map(|s| s.to_string()),
+            answer_job: m.answer_job.map(|j| j.to_string()),
         })
         .collect();
     let batch = serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?;

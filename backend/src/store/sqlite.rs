@@ -110,8 +110,7 @@ impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 /// Pause between two WAL checkpoints.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Copies the WAL into the database file, on its own connection, for as long as the store
-/// lives. By default the committing connection checkpoints once the WAL passes 1,000 pages,
+/// Copies the WAL into the database file, on its own connection, until the runtime stops. By default the committing connection checkpoints once the WAL passes 1,000 pages,
 /// inside a commit: after a burst of writes that meant copying megabytes and an `fsync` of
 /// the database file while every queued send waited (the bench measured sends stalling
 /// 100–450 ms). PASSIVE never blocks the writer or readers; the WAL restarts from its
