@@ -8,9 +8,10 @@ use crate::screens::{
 };
 use crate::{host, storage};
 use parley_shared::api::{
-    ContactSession, ContactSessionCreated, CreateContactSession, WidgetConfig,
+    ContactSession, ContactSessionCreated, CreateContactSession, Identity, WidgetConfig,
 };
 use parley_shared::{ConversationId, ErrorCode, OrganizationId};
+use std::cell::RefCell;
 use std::rc::Rc;
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -156,7 +157,50 @@ fn organization_from_url() -> Option<OrganizationId> {
         .or(Some(OrganizationId(Default::default())))
 }
 
+/// Boot and the host's `Parley('identify')` messages sign in one at a time. An identity that
+/// arrives while the widget boots is boot's to use: signing in from both places gave the
+/// visitor two sessions, and the later one took them back to the selection screen after they
+/// had opened a chat.
+#[derive(Default)]
+struct BootGate {
+    /// Boot has decided the first screen.
+    done: bool,
+    /// The identity boot signed in with, not yet matched by its message.
+    used: Option<Identity>,
+}
+
+thread_local! {
+    static BOOT: RefCell<BootGate> = RefCell::new(BootGate::default());
+}
+
+/// Marks boot done when dropped, on every return path.
+struct BootDone;
+
+impl Drop for BootDone {
+    fn drop(&mut self) {
+        BOOT.with(|b| b.borrow_mut().done = true);
+    }
+}
+
+/// Signs in with an identity the host sent after (or while) booting: waits for boot, and
+/// skips the identity boot already used.
+async fn identify_from_host(ctx: AppContext, org: OrganizationId, identity: Identity) {
+    while !BOOT.with(|b| b.borrow().done) {
+        gloo_timers::future::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let used_by_boot = BOOT.with(|b| {
+        b.borrow_mut()
+            .used
+            .take_if(|used| *used == identity)
+            .is_some()
+    });
+    if !used_by_boot {
+        sign_in_verified(&ctx, org, identity).await;
+    }
+}
+
 async fn boot(ctx: AppContext) {
+    let _done = BootDone;
     let Some(org) = organization_from_url() else {
         ctx.dispatch(Action::Fail("This widget has no organization ID.".into()));
         return;
@@ -188,7 +232,9 @@ async fn boot(ctx: AppContext) {
             gloo_timers::future::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
-    if let Some(identity) = host::identity()
+    let identity = host::identity();
+    BOOT.with(|b| b.borrow_mut().used = identity.clone());
+    if let Some(identity) = identity
         && sign_in_verified(&ctx, org, identity).await
     {
         return;
@@ -230,11 +276,7 @@ const VERIFIED_ONLY: &str =
 /// (its credential rotates), or, without one (or verified as someone else), a new verified
 /// session starts. Returns `false` when the identity does not verify, so the caller falls
 /// back to the usual flow.
-pub async fn sign_in_verified(
-    ctx: &AppContext,
-    org: OrganizationId,
-    identity: parley_shared::api::Identity,
-) -> bool {
+pub async fn sign_in_verified(ctx: &AppContext, org: OrganizationId, identity: Identity) -> bool {
     if let Some(token) = storage::token(org) {
         match api::identify(&token, &identity).await {
             Ok(created) => {
@@ -296,14 +338,11 @@ pub fn App() -> Html {
                 if message.kind == "opened" {
                     focus_composer();
                 }
-                // Identified after the widget booted (the visitor signed in on the site).
+                // Identified by the host page (the visitor signed in on the site).
                 if let (Some(identity), Some(org)) = (message.identity, organization_from_url())
                     && message.kind == "identify"
                 {
-                    let ctx = identify.clone();
-                    spawn_local(async move {
-                        sign_in_verified(&ctx, org, identity).await;
-                    });
+                    spawn_local(identify_from_host(identify.clone(), org, identity));
                 }
             });
             host::post("ready");

@@ -857,6 +857,16 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
         ),
         (Some(id), email, name)
     );
+    // The identity reached the widget while it booted, from the page's queued call: one
+    // sign-in, one session (two concurrent sign-ins once replaced the open chat with the
+    // selection screen when the later one finished).
+    let sessions = app
+        .state
+        .store
+        .contact_sessions_by_email(org.id, email)
+        .await
+        .unwrap();
+    assert_eq!(sessions.len(), 1, "one sign-in per identity: {sessions:?}");
     Ok(())
 }
 
