@@ -106,6 +106,7 @@ async fn acknowledged_messages_survive_repeated_sigkills_exactly_once() {
     let owner: Arc<Mutex<HashMap<MessageId, usize>>> = Arc::default();
     for cycle in 0..cycles {
         let (mut server, base) = start(dir.path(), url.as_deref()).await;
+        let acked_before = ledger.lock().unwrap().acked.len();
         let senders: Vec<_> = (0..8)
             .map(|s| {
                 let (client, base, token) = (client.clone(), base.clone(), token.clone());
@@ -156,8 +157,17 @@ async fn acknowledged_messages_survive_repeated_sigkills_exactly_once() {
                 })
             })
             .collect();
-        // Kill at a varying point, mid-traffic.
-        tokio::time::sleep(Duration::from_millis(30 + (cycle as u64 * 37) % 120)).await;
+        // Kill at a varying point, mid-traffic: once this cycle has some acknowledgement (a
+        // fixed delay from start left some cycles without any on a loaded machine).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while ledger.lock().unwrap().acked.len() <= acked_before {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "cycle {cycle}: no send acknowledged"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tokio::time::sleep(Duration::from_millis((cycle as u64 * 37) % 120)).await;
         server.kill().await.unwrap();
         for s in senders {
             s.await.unwrap();
