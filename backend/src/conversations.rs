@@ -50,6 +50,18 @@ pub async fn create(
     Ok(conversation)
 }
 
+/// A contact session and one of its own conversations, checked together (see
+/// [`crate::sessions::authenticate_in_conversation`]).
+#[derive(Clone, Debug)]
+pub struct OwnConversation {
+    /// The authenticated session.
+    pub session: ContactSession,
+    /// The conversation, the session's own.
+    pub id: ConversationId,
+    /// Its status when checked.
+    pub status: ConversationStatus,
+}
+
 /// The session's own conversation `id`; anything else is `ConversationNotFound`.
 pub async fn get_own(
     state: &AppState,

@@ -1,7 +1,7 @@
 //! Messages: sending (idempotent on the client's message ID), listing, live publication.
 
 use crate::app::AppState;
-use crate::conversations::{get_own, page_limit};
+use crate::conversations::{OwnConversation, get_own, page_limit};
 use crate::error::{Error, Result};
 use crate::store::{ContactSession, Inserted, NewMessage};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, Page, SendMessage, StaffReply};
@@ -41,19 +41,18 @@ async fn insert(state: &AppState, org: OrganizationId, new: NewMessage) -> Resul
     }
 }
 
-/// A contact's message in their own conversation. Errors: `ConversationNotFound`,
-/// `MessageEmpty`, `MessageTooLong`, `ConversationResolved`, `MessageIdConflict`.
+/// A contact's message in their own conversation (checked by the caller, see
+/// [`OwnConversation`]). Errors: `MessageEmpty`, `MessageTooLong`, `ConversationResolved`,
+/// `MessageIdConflict`.
 pub async fn send_as_contact(
     state: &AppState,
-    session: &ContactSession,
-    conversation_id: ConversationId,
+    own: &OwnConversation,
     req: SendMessage,
 ) -> Result<(Message, bool)> {
-    let conversation = get_own(state, session, conversation_id).await?;
     check_content(state, &req.content)?;
     let new = NewMessage {
         id: req.id,
-        conversation_id,
+        conversation_id: own.id,
         role: MessageRole::Contact,
         author_name: None,
         author_id: None,
@@ -62,14 +61,14 @@ pub async fn send_as_contact(
         sibling_of: None,
         answer_job: Some(crate::responder::job_for(req.id)),
     };
-    if conversation.status == ConversationStatus::Resolved {
+    if own.status == ConversationStatus::Resolved {
         // A retry of a message accepted before the conversation was resolved still succeeds.
         return match state.store.message(new.id).await? {
             Some(existing) if same_message(&existing, &new) => Ok((existing, false)),
             _ => Err(Error::ConversationResolved),
         };
     }
-    insert(state, session.organization_id, new).await
+    insert(state, own.session.organization_id, new).await
 }
 
 /// A staff reply (interim admin API until the dashboard exists). Errors:
@@ -113,17 +112,16 @@ pub async fn store_staff_message(
     insert(state, org, new).await
 }
 
-/// Messages of the session's own conversation in `seq` order, after the `cursor` (a
-/// previous page's `nextCursor`, i.e. a `seq`; malformed → `BadRequest`).
+/// Messages of the session's own conversation (checked by the caller, see
+/// [`OwnConversation`]) in `seq` order, after the `cursor` (a previous page's `nextCursor`,
+/// i.e. a `seq`; malformed → `BadRequest`).
 pub async fn list_own(
     state: &AppState,
-    session: &ContactSession,
-    conversation_id: ConversationId,
+    own: &OwnConversation,
     cursor: Option<&str>,
     limit: Option<u32>,
 ) -> Result<Page<Message>> {
-    get_own(state, session, conversation_id).await?;
-    page(state, conversation_id, cursor, limit).await
+    page(state, own.id, cursor, limit).await
 }
 
 /// A page of a conversation's messages after `cursor` (a `seq`; malformed → `BadRequest`),

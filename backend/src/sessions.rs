@@ -8,9 +8,9 @@ use crate::identity;
 use crate::store::{self, ContactSession};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use parley_shared::api::{self, ContactMetadata, CreateContactSession};
+use parley_shared::api::{self, ContactMetadata, ConversationStatus, CreateContactSession};
 use parley_shared::limits::{MAX_LANGUAGES, MAX_METADATA_CHARS, validate_email, validate_name};
-use parley_shared::{ContactSessionId, OrganizationId};
+use parley_shared::{ContactSessionId, ConversationId, OrganizationId};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -195,11 +195,43 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<store::Contac
     if token.len() != TOKEN_CHARS {
         return Err(Error::SessionInvalid);
     }
-    let mut session = state
+    let session = state
         .store
         .contact_session_by_token_hash(&hash_token(token))
+        .await?;
+    accept(state, session).await
+}
+
+/// [`authenticate`], and the conversation `id` must be the session's own (as
+/// [`crate::conversations::get_own`]), in one query; gives its status. Errors: those of
+/// `authenticate`, then `ConversationNotFound`.
+pub async fn authenticate_in_conversation(
+    state: &AppState,
+    token: &str,
+    id: ConversationId,
+) -> Result<(store::ContactSession, ConversationStatus)> {
+    if token.len() != TOKEN_CHARS {
+        return Err(Error::SessionInvalid);
+    }
+    let (session, status) = match state
+        .store
+        .contact_session_with_conversation(&hash_token(token), id)
         .await?
-        .ok_or(Error::SessionInvalid)?;
+    {
+        Some((session, status)) => (Some(session), status),
+        None => (None, None),
+    };
+    let session = accept(state, session).await?;
+    Ok((session, status.ok_or(Error::ConversationNotFound)?))
+}
+
+/// The checks of a looked-up credential: revoked or unknown, expired, unverified where
+/// verification is required; extends it within the refresh window.
+async fn accept(
+    state: &AppState,
+    session: Option<store::ContactSession>,
+) -> Result<store::ContactSession> {
+    let mut session = session.ok_or(Error::SessionInvalid)?;
     if session.revoked {
         return Err(Error::SessionInvalid);
     }

@@ -142,6 +142,34 @@ impl FromRequestParts<AppState> for Contact {
     }
 }
 
+/// The caller's contact session (as [`Contact`]) and the path's `{conversation_id}`, which
+/// must be theirs, checked in one query. Errors: those of `Contact` first, then 404
+/// `conversation_not_found` (malformed, unknown or someone else's conversation).
+pub struct ContactConversation(pub crate::conversations::OwnConversation);
+
+impl FromRequestParts<AppState> for ContactConversation {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or(Error::SessionInvalid)?.to_owned();
+        let PathParam(raw) = PathParam::from_request_parts(parts, state).await?;
+        let Ok(id) = raw.parse::<ConversationId>() else {
+            // Credential errors come first, as on every contact route.
+            sessions::authenticate(state, &token).await?;
+            return Err(Error::ConversationNotFound);
+        };
+        let (session, status) = sessions::authenticate_in_conversation(state, &token, id).await?;
+        Ok(Self(crate::conversations::OwnConversation {
+            session,
+            id,
+            status,
+        }))
+    }
+}
+
 /// The admin API's credential, `Authorization: Bearer ADMIN_TOKEN`; else 401 `unauthorized`.
 /// Hashes are compared, so timing reveals nothing about the token itself.
 pub struct Admin;

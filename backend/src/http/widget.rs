@@ -1,7 +1,8 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call.
 
 use super::extract::{
-    ClientIp, Contact, ConversationPath, Json, PageQuery, PathParam, Query, Stored,
+    ClientIp, Contact, ContactConversation, ConversationPath, Json, PageQuery, PathParam, Query,
+    Stored,
 };
 use super::live;
 use crate::app::AppState;
@@ -122,11 +123,10 @@ async fn get_conversation(
 #[utoipa::path(get, path = "/conversations/{conversation_id}/messages", tag = "widget", params(("conversation_id" = ConversationId, Path, description = "The conversation"), PageQuery), responses((status = 200, description = "Messages in `seq` order", body = Page<Message>), (status = 401, description = "No, unknown or expired contact session (`session_invalid`, `session_expired`)", body = ErrorBody), (status = 404, description = "Unknown conversation, or not the caller's (`conversation_not_found`)", body = ErrorBody)), security(("contact_session" = [])))]
 async fn list_messages(
     State(state): State<AppState>,
-    Contact(session): Contact,
-    ConversationPath(id): ConversationPath,
+    ContactConversation(own): ContactConversation,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<Page<Message>>> {
-    messages::list_own(&state, &session, id, q.cursor.as_deref(), q.limit)
+    messages::list_own(&state, &own, q.cursor.as_deref(), q.limit)
         .await
         .map(Json)
 }
@@ -136,14 +136,13 @@ async fn list_messages(
 async fn send_message(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    Contact(session): Contact,
-    ConversationPath(id): ConversationPath,
+    ContactConversation(own): ContactConversation,
     Json(req): Json<SendMessage>,
 ) -> Result<Stored<Message>> {
     state
         .limits
-        .message(session.id, ip, session.organization_id)?;
-    let (message, created) = messages::send_as_contact(&state, &session, id, req).await?;
+        .message(own.session.id, ip, own.session.organization_id)?;
+    let (message, created) = messages::send_as_contact(&state, &own, req).await?;
     Ok(Stored(message, created))
 }
 

@@ -421,6 +421,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> Result<Option<ContactSession>, StoreError>;
+    /// The session whose credential hashes to `token_hash` (as
+    /// [`Store::contact_session_by_token_hash`]), with the status of conversation `id` when
+    /// that conversation is the session's own (same session and organization), else `None`
+    /// beside it: a contact's two per-request checks in one round trip (the send path).
+    async fn contact_session_with_conversation(
+        &self,
+        token_hash: &str,
+        id: ConversationId,
+    ) -> Result<Option<(ContactSession, Option<ConversationStatus>)>, StoreError>;
     /// Moves a contact session's expiry.
     async fn set_contact_session_expiry(
         &self,

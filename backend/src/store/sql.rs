@@ -36,10 +36,27 @@ macro_rules! message_columns {
 /// checking a credential is one query); callers add a `WHERE` on alias `s`.
 macro_rules! contact_session_select {
     () => {
-        "SELECT s.id, s.organization_id, s.token_hash, s.name, s.email, s.metadata, s.created_at, \
+        concat!(
+            "SELECT ",
+            contact_session_columns!(),
+            contact_session_from!()
+        )
+    };
+}
+
+/// The columns of `contact_session_select!`, for queries that add columns of their own.
+macro_rules! contact_session_columns {
+    () => {
+        "s.id, s.organization_id, s.token_hash, s.name, s.email, s.metadata, s.created_at, \
          s.expires_at, s.external_id, s.verified, s.revoked_at, \
-         COALESCE(i.required, 0) AS identity_required \
-         FROM contact_sessions s LEFT JOIN identity_settings i ON i.organization_id = s.organization_id"
+         COALESCE(i.required, 0) AS identity_required"
+    };
+}
+
+/// The tables of `contact_session_select!`.
+macro_rules! contact_session_from {
+    () => {
+        " FROM contact_sessions s LEFT JOIN identity_settings i ON i.organization_id = s.organization_id"
     };
 }
 
@@ -628,6 +645,36 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 row.map(|r| contact_session_from_row(&r)).transpose()
+            }
+
+            async fn contact_session_with_conversation(
+                &self,
+                token_hash: &str,
+                id: ConversationId,
+            ) -> Result<Option<(ContactSession, Option<ConversationStatus>)>, StoreError> {
+                // The session's columns of `contact_session_select!` plus the conversation's
+                // status, joined only when the conversation is the session's own.
+                let row = sqlx::query(concat!(
+                    "SELECT ",
+                    contact_session_columns!(),
+                    ", c.status AS c_status",
+                    contact_session_from!(),
+                    " LEFT JOIN conversations c ON c.id = $2 AND c.contact_session_id = s.id \
+                     AND c.organization_id = s.organization_id \
+                     WHERE s.token_hash = $1"
+                ))
+                .bind(token_hash)
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
+                let Some(row) = row else { return Ok(None) };
+                let status = match row.try_get::<Option<String>, _>("c_status")? {
+                    Some(raw) => Some(ConversationStatus::parse(&raw).ok_or_else(|| {
+                        StoreError::Corrupt(format!("bad status {raw:?}"))
+                    })?),
+                    None => None,
+                };
+                Ok(Some((contact_session_from_row(&row)?, status)))
             }
 
             async fn set_contact_session_expiry(
