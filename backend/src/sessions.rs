@@ -213,16 +213,16 @@ pub async fn authenticate_in_conversation(
     if token.len() != TOKEN_CHARS {
         return Err(Error::SessionInvalid);
     }
-    let (session, status) = match state
+    let (session, status) = state
         .store
         .contact_session_with_conversation(&hash_token(token), id)
         .await?
-    {
-        Some((session, status)) => (Some(session), status),
-        None => (None, None),
-    };
+        .unzip();
     let session = accept(state, session).await?;
-    Ok((session, status.ok_or(Error::ConversationNotFound)?))
+    Ok((
+        session,
+        status.flatten().ok_or(Error::ConversationNotFound)?,
+    ))
 }
 
 /// The checks of a looked-up credential: revoked or unknown, expired, unverified where

@@ -155,11 +155,13 @@ impl FromRequestParts<AppState> for ContactConversation {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(Error::SessionInvalid)?.to_owned();
-        let PathParam(raw) = PathParam::from_request_parts(parts, state).await?;
-        let Ok(id) = raw.parse::<ConversationId>() else {
-            // Credential errors come first, as on every contact route.
-            sessions::authenticate(state, &token).await?;
-            return Err(Error::ConversationNotFound);
+        let id = match ConversationPath::from_request_parts(parts, state).await {
+            Ok(ConversationPath(id)) => id,
+            Err(e) => {
+                // Credential errors come first, as on every contact route.
+                sessions::authenticate(state, &token).await?;
+                return Err(e);
+            }
         };
         let (session, status) = sessions::authenticate_in_conversation(state, &token, id).await?;
         Ok(Self(crate::conversations::OwnConversation {

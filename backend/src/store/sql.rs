@@ -159,6 +159,11 @@ macro_rules! impl_sql_store {
         }
         use sqlx::Row;
 
+        fn parse_status(raw: &str) -> Result<ConversationStatus, StoreError> {
+            ConversationStatus::parse(raw)
+                .ok_or_else(|| StoreError::Corrupt(format!("bad status {raw:?}")))
+        }
+
         fn opt_project(raw: Option<String>) -> Result<Option<parley_shared::ProjectId>, StoreError> {
             raw.map(|s| parse_id(&s)).transpose()
         }
@@ -314,8 +319,7 @@ macro_rules! impl_sql_store {
                 conversation: Conversation {
                     id: parse_id(&row.try_get::<String, _>("id")?)?,
                     organization_id: parse_id(&row.try_get::<String, _>("organization_id")?)?,
-                    status: ConversationStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("bad status {status:?}")))?,
+                    status: parse_status(&status)?,
                     created_at: Timestamp::from_unix_millis(row.try_get("created_at")?),
                     updated_at: Timestamp::from_unix_millis(row.try_get("updated_at")?),
                     last_seq: u64_of(row.try_get("last_seq")?),
@@ -668,12 +672,10 @@ macro_rules! impl_sql_store {
                 .fetch_optional(&self.reader)
                 .await?;
                 let Some(row) = row else { return Ok(None) };
-                let status = match row.try_get::<Option<String>, _>("c_status")? {
-                    Some(raw) => Some(ConversationStatus::parse(&raw).ok_or_else(|| {
-                        StoreError::Corrupt(format!("bad status {raw:?}"))
-                    })?),
-                    None => None,
-                };
+                let status = row
+                    .try_get::<Option<String>, _>("c_status")?
+                    .map(|raw| parse_status(&raw))
+                    .transpose()?;
                 Ok(Some((contact_session_from_row(&row)?, status)))
             }
 
