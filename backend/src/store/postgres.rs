@@ -272,4 +272,16 @@ async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMess
         .collect::<Result<Vec<_>, _>>()
 }
 
-impl_sql_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_sql_helpers!(sqlx::Postgres);
+impl_organization_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_contact_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_privacy_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_conversation_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_message_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_responder_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_knowledge_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_account_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_invite_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_settings_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_inbox_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_public_api_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -105,7 +105,19 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_sql_helpers!(sqlx::Sqlite);
+impl_organization_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_contact_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_privacy_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_conversation_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_message_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_responder_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_knowledge_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_account_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_invite_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_settings_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_inbox_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_public_api_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 
 /// Pause between two WAL checkpoints.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
