@@ -46,7 +46,7 @@ pub const DEMO_USER: (&str, &str, &str) = ("demo-user-1", "dana@customer.example
 
 /// Serves [`page`] at `/`, and at `/signed-in` the page of a site whose user is logged in:
 /// like a customer's backend, it signs the user's ID with the organization's identity secret.
-pub fn router(state: crate::app::AppState, organization: OrganizationId) -> Router {
+pub fn router(state: crate::state::State, organization: OrganizationId) -> Router {
     let public_url = state.public_url.to_string();
     let html = page(&public_url, organization, "");
     Router::new()
@@ -54,12 +54,12 @@ pub fn router(state: crate::app::AppState, organization: OrganizationId) -> Rout
         .route(
             "/signed-in",
             get(move || async move {
-                let secret = crate::identity::settings_row(&state, organization)
+                let secret = crate::contacts::identity::settings_row(&state, organization)
                     .await
                     .map(|row| row.secret)
                     .unwrap_or_default();
                 let (id, email, name) = DEMO_USER;
-                let hash = crate::identity::user_hash(&secret, id);
+                let hash = crate::contacts::identity::user_hash(&secret, id);
                 let identify = format!(
                     "Parley('identify',{{userId:'{id}',userHash:'{hash}',email:'{email}',name:'{name}'}});"
                 );
@@ -101,7 +101,7 @@ const DEMO_ARTICLES: &[(&str, &str)] = &[
 /// Gives the demo organization its help articles and turns its responder on, once (a
 /// later change by its staff is kept).
 pub async fn ensure_knowledge_base(
-    state: &crate::app::AppState,
+    state: &crate::state::State,
     org: OrganizationId,
 ) -> crate::error::Result<()> {
     if state.store.responder_settings(org).await?.is_some() {

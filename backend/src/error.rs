@@ -1,4 +1,5 @@
-//! The backend's one error type. Domain functions and extractors return it; its mapping to
+//! The domain's error type: what a rule can refuse. Transport failures (bad JSON, limits,
+//! timeouts, unknown routes) are `http::error::ApiError`'s own; the mapping of both to
 //! HTTP (status, code, message) lives in one place, `http::error`.
 
 use crate::store::StoreError;
@@ -10,15 +11,6 @@ pub enum Error {
     /// 400 `bad_request`: malformed query string, cursor or body.
     #[error("{0}")]
     BadRequest(String),
-    /// 400 `invalid_json`: the body is not valid JSON.
-    #[error("{0}")]
-    InvalidJson(String),
-    /// 415 `unsupported_media_type`.
-    #[error("expected a JSON body with `Content-Type: application/json`")]
-    UnsupportedMediaType,
-    /// 413 `payload_too_large`: body over the server's limit.
-    #[error("the request body is too large")]
-    PayloadTooLarge,
     /// 422 `validation_failed`: JSON of the wrong shape or a field refused.
     #[error("{0}")]
     Validation(String),
@@ -82,15 +74,6 @@ pub enum Error {
     /// 404 `not_found`: no such project in this organization.
     #[error("project not found")]
     ProjectNotFound,
-    /// 414 `uri_too_long`.
-    #[error("the URL is too long")]
-    UriTooLong,
-    /// 431 `headers_too_large`.
-    #[error("the request headers are too many or too large")]
-    HeadersTooLarge,
-    /// 408 `request_timeout`: the request took longer than the server allows.
-    #[error("the request took too long")]
-    RequestTimeout,
     /// 409 `responder_inactive`: the AI responder no longer answers in this conversation.
     #[error("the assistant no longer answers in this conversation; a person will reply")]
     ResponderInactive,
@@ -103,33 +86,18 @@ pub enum Error {
     /// 404 `api_key_not_found` (dashboard).
     #[error("no such API key")]
     ApiKeyNotFound,
-    /// 429 `rate_limited`, with `Retry-After`.
-    #[error("too many requests; please wait {retry_after_secs} s and try again")]
-    RateLimited {
-        /// Seconds until the next attempt is allowed.
-        retry_after_secs: u64,
-    },
     /// 404 `organization_not_found`.
     #[error("organization not found")]
     OrganizationNotFound,
     /// 404 `conversation_not_found`.
     #[error("conversation not found")]
     ConversationNotFound,
-    /// 404 `not_found`: no such route.
-    #[error("no such route")]
-    RouteNotFound,
-    /// 405 `method_not_allowed`.
-    #[error("method not allowed on this route")]
-    MethodNotAllowed,
     /// 409 `conversation_resolved`.
     #[error("this conversation is resolved; start a new one")]
     ConversationResolved,
     /// 409 `message_id_conflict`.
     #[error("a different message already has this ID")]
     MessageIdConflict,
-    /// 503: the widget has not been built into the assets folder.
-    #[error("the widget is not built: run `cargo xtask build-widget`")]
-    WidgetNotBuilt,
     /// 500: a storage failure; logged with its cause, answered generically.
     #[error("storage failure")]
     Store(#[from] StoreError),

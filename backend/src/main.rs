@@ -3,7 +3,8 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use parley_backend::clock::SystemClock;
-use parley_backend::{Application, Config, app, organizations, store};
+use parley_backend::staff::organizations;
+use parley_backend::{Application, Config, secrets, store};
 use parley_shared::api::{Message, StaffReply};
 use parley_shared::{ConversationId, ErrorBody};
 use std::sync::Arc;
@@ -138,7 +139,7 @@ async fn main() -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("--role must be owner, admin or agent"))?;
             let connected =
                 store::connect(&cli.config.database_url(), &cli.config.store_options()).await?;
-            let user = parley_backend::accounts::create_member(
+            let user = parley_backend::staff::accounts::create_member(
                 connected.store.as_ref(),
                 &SystemClock,
                 &email,
@@ -161,7 +162,7 @@ async fn main() -> anyhow::Result<()> {
                 .organization(org)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no organization {org}"))?;
-            let created = parley_backend::public_api::create_key(
+            let created = parley_backend::conversations::public_api::create_key(
                 connected.store.as_ref(),
                 &SystemClock,
                 org,
@@ -228,7 +229,7 @@ async fn reply(
     text: String,
     author: String,
 ) -> anyhow::Result<()> {
-    let token = app::admin_token(config)?;
+    let token = secrets::admin_token(config)?;
     let url = format!(
         "{}/api/admin/conversations/{conversation_id}/messages",
         server.trim_end_matches('/')

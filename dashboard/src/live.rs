@@ -7,11 +7,11 @@ use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message as WsMessage;
 use gloo_net::websocket::futures::WebSocket;
+use parley_client::live::{Backoff, socket_url};
 use parley_shared::ConversationId;
 use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
 /// Shared between the live task and the views.
 #[derive(Default)]
@@ -23,19 +23,6 @@ pub struct Link {
 
 /// A handle on the link.
 pub type LinkRef = Rc<RefCell<Link>>;
-
-fn url() -> Option<String> {
-    let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    Some(format!(
-        "{scheme}://{}/api/dashboard/live",
-        location.host().ok()?
-    ))
-}
 
 async fn send_follow(link: &LinkRef) {
     let frame = {
@@ -66,9 +53,9 @@ pub async fn follow(link: &LinkRef, conversation: Option<(ConversationId, u64)>)
 /// Runs until dropped (or the session ends: `on_frame` gets the error frame, and the task
 /// stops).
 pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connected: impl Fn(bool)) {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::default();
     loop {
-        if let Some(url) = url()
+        if let Some(url) = socket_url("/api/dashboard/live")
             && let Ok(socket) = WebSocket::open(&url)
         {
             let (sink, mut stream) = socket.split();
@@ -79,7 +66,7 @@ pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connecte
                 };
                 match frame {
                     StaffServerFrame::Ready => {
-                        backoff = Duration::from_millis(500);
+                        backoff.reset();
                         on_connected(true);
                         send_follow(&link).await;
                         on_frame(StaffServerFrame::Ready);
@@ -111,7 +98,6 @@ pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connecte
             link.borrow_mut().sink = None;
         }
         on_connected(false);
-        gloo_timers::future::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
+        backoff.wait().await;
     }
 }

@@ -4,27 +4,11 @@
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message as WsMessage;
 use gloo_net::websocket::futures::WebSocket;
+use parley_client::live::{Backoff, socket_url};
 use parley_shared::live::{ClientFrame, ServerFrame};
 use parley_shared::{ConversationId, ErrorBody};
 use std::cell::Cell;
 use std::rc::Rc;
-use std::time::Duration;
-
-/// Longest wait between reconnection attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
-
-fn live_url() -> Option<String> {
-    let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" {
-        "wss"
-    } else {
-        "ws"
-    };
-    Some(format!(
-        "{scheme}://{}/api/widget/live",
-        location.host().ok()?
-    ))
-}
 
 /// Follows `conversation` until the returned future is dropped or the server refuses the
 /// subscription (the refusal is returned: e.g. 401 `session_expired`). `last_seq` is read at
@@ -36,9 +20,9 @@ pub async fn follow(
     on_frame: impl Fn(ServerFrame),
     on_connected: impl Fn(bool),
 ) -> ErrorBody {
-    let mut backoff = Duration::from_millis(500);
+    let mut backoff = Backoff::default();
     loop {
-        if let Some(url) = live_url()
+        if let Some(url) = socket_url("/api/widget/live")
             && let Ok(socket) = WebSocket::open(&url)
         {
             let (mut sink, mut stream) = socket.split();
@@ -57,7 +41,7 @@ pub async fn follow(
                     match frame {
                         ServerFrame::Error { error } => return error,
                         ServerFrame::Ready { .. } => {
-                            backoff = Duration::from_millis(500);
+                            backoff.reset();
                             on_connected(true);
                             on_frame(frame);
                         }
@@ -67,7 +51,6 @@ pub async fn follow(
             }
         }
         on_connected(false);
-        gloo_timers::future::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        backoff.wait().await;
     }
 }

@@ -1,11 +1,11 @@
 //! The interim admin API (`/api/admin`), bearer-token protected, used by `parley reply` and
 //! tests until the staff dashboard exists.
 
+use super::AppState;
 use super::extract::{Admin, ConversationPath, Json, Stored};
-use crate::app::AppState;
 use crate::conversations;
+use crate::conversations::messages;
 use crate::error::Result;
-use crate::messages;
 use axum::extract::State;
 use parley_shared::api::{Conversation, Message, StaffReply, UpdateConversation};
 use parley_shared::{ConversationId, ErrorBody};

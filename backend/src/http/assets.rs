@@ -1,9 +1,9 @@
 //! The embed script (compiled into the binary) and the built web apps, widget and
 //! dashboard (served from the assets folder, so a rebuild is picked up without restarting).
 
+use super::AppState;
+use super::error::ApiError;
 use super::extract::Query;
-use crate::app::AppState;
-use crate::error::Error;
 use crate::settings;
 use axum::Router;
 use axum::extract::State;
@@ -44,11 +44,11 @@ struct WidgetQuery {
 async fn widget_page(
     State(state): State<AppState>,
     Query(q): Query<WidgetQuery>,
-) -> Result<Response, Error> {
-    let dir = state.assets_dir.as_ref().ok_or(Error::WidgetNotBuilt)?;
+) -> Result<Response, ApiError> {
+    let dir = state.assets_dir.as_ref().ok_or(ApiError::WidgetNotBuilt)?;
     let html = tokio::fs::read_to_string(dir.join("widget/index.html"))
         .await
-        .map_err(|_| Error::WidgetNotBuilt)?;
+        .map_err(|_| ApiError::WidgetNotBuilt)?;
     let org: Option<OrganizationId> = q.organization_id.and_then(|raw| raw.parse().ok());
     let project = q.project_id.and_then(|raw| raw.parse().ok());
     let origins = match org {
@@ -108,13 +108,13 @@ fn assets(state: &AppState) -> Router<AppState> {
         .route("/embed.js", get(embed_js))
         .route("/widget", get(widget_page));
     let Some(dir) = &state.assets_dir else {
-        let not_built = || async { Error::WidgetNotBuilt };
+        let not_built = || async { ApiError::WidgetNotBuilt };
         return router
             .route("/widget/assets/{*path}", get(not_built))
             .route("/dashboard", get(not_built))
             .route("/dashboard/assets/{*path}", get(not_built));
     };
-    let not_found = || (|| async { Error::RouteNotFound }).into_service();
+    let not_found = || (|| async { ApiError::RouteNotFound }).into_service();
     // Asset names carry their content's hash (written by `cargo xtask build-widget`): a
     // changed file gets a new name, so browsers may keep each one for a year.
     // Only found files: a 404 (say, during a deploy) must not be cached.

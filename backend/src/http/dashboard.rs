@@ -1,17 +1,20 @@
 //! The staff dashboard's API (`/api/dashboard`). Authentication is the session cookie;
 //! every route below `Staff` is scoped to the session's current organization.
 
+use super::AppState;
+use super::error::ApiError;
 use super::extract::{ClientIp, ConversationPath, Json, PageQuery, PathParam, Query, Stored};
 use super::staff_live;
-use crate::accounts::{self, COOKIE, Operator, StaffClaims};
-use crate::app::AppState;
+use super::staff_session::{MaybeStaff, Session, Staff, clear_cookie, logged_in, now_secs};
+use crate::contacts::{identity, privacy};
 use crate::error::{Error, Result};
-use crate::{identity, members, privacy, settings, staff};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header::{COOKIE as COOKIE_HEADER, SET_COOKIE};
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use crate::settings;
+use crate::staff::accounts;
+use crate::staff::{inbox as staff, members};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::middleware::{self};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use parley_shared::api::{Conversation, Message, Page, UpdateConversation};
 use parley_shared::public::{ApiKey, ApiKeyCreated, CreateApiKey};
@@ -25,9 +28,7 @@ use parley_shared::staff::{
     SetIdentity, SetResponder,
 };
 use parley_shared::staff::{ContactExport, ContactRequest, ErasureReport};
-use parley_shared::{
-    ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, OrganizationId, ProjectId, UserId,
-};
+use parley_shared::{ApiKeyId, ArticleId, ConversationId, ErrorBody, InviteId, ProjectId, UserId};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -64,97 +65,17 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(list_articles, create_article))
         .routes(routes!(delete_article))
         .routes(routes!(staff_live::upgrade))
-        .layer(middleware::from_fn_with_state(state.clone(), session))
-}
-
-/// The session token from the `Cookie` header, if any.
-fn token(parts: &axum::http::HeaderMap) -> Option<String> {
-    parts
-        .get_all(COOKIE_HEADER)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(|c| c.ok())
-        .find(|c| c.name() == COOKIE)
-        .map(|c| c.value().to_owned())
-}
-
-/// Decodes the session cookie for the handlers, and renews it on successful requests so
-/// an active dashboard stays logged in (up to the absolute limit).
-async fn session(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let claims = token(req.headers()).and_then(|t| accounts::decode(&state, &t));
-    if let Some(c) = &claims {
-        req.extensions_mut().insert(c.clone());
-    }
-    let mut response = next.run(req).await;
-    if let Some(c) = claims
-        && response.status().is_success()
-        && !response.headers().contains_key(SET_COOKIE)
-        && accounts::should_renew(&state, &c)
-        && let Ok((cookie, _)) = accounts::session_cookie(&state, c.sub, c.org, c.auth_time, c.sv)
-        && let Ok(value) = HeaderValue::from_str(&cookie)
-    {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-    response
-}
-
-/// The logged-in operator; no valid session, or no longer a member → 401 `unauthorized`.
-pub(super) struct Staff(pub Operator);
-
-impl FromRequestParts<AppState> for Staff {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let claims = parts
-            .extensions
-            .get::<StaffClaims>()
-            .cloned()
-            .ok_or(Error::Unauthorized)?;
-        accounts::operator(state, claims).await.map(Self)
-    }
-}
-
-/// The session's claims when logged in (routes usable both ways).
-struct MaybeStaff(Option<StaffClaims>);
-
-impl<S: Send + Sync> FromRequestParts<S> for MaybeStaff {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<StaffClaims>().cloned()))
-    }
-}
-
-/// `Me` plus a fresh session cookie for `user` in `org`.
-async fn logged_in(
-    state: &AppState,
-    status: StatusCode,
-    user: UserId,
-    org: OrganizationId,
-    auth_time: i64,
-) -> Result<Response> {
-    let epoch = state
-        .store
-        .user(user)
-        .await?
-        .ok_or(Error::Unauthorized)?
-        .session_epoch;
-    let (cookie, claims) = accounts::session_cookie(state, user, org, auth_time, epoch)?;
-    let op = accounts::operator(state, claims).await?;
-    let me = accounts::me(state, &op).await?;
-    Ok((status, AppendHeaders([(SET_COOKIE, cookie)]), Json(me)).into_response())
-}
-
-fn now_secs(state: &AppState) -> i64 {
-    state.clock.now().unix_millis() / 1000
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::staff_session::session,
+        ))
 }
 
 #[utoipa::path(post, path = "/signup", tag = "dashboard", request_body = SignUp, responses((status = 201, description = "Account and organization created; sets the session cookie", body = Me), (status = 400, description = "Malformed JSON or query string", body = ErrorBody), (status = 409, description = "Email already registered (`email_taken`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(()))]
-async fn sign_up(State(state): State<AppState>, Json(req): Json<SignUp>) -> Result<Response> {
+async fn sign_up(
+    State(state): State<AppState>,
+    Json(req): Json<SignUp>,
+) -> Result<Response, ApiError> {
     let (user, org) = accounts::sign_up(&state, req).await?;
     logged_in(&state, StatusCode::CREATED, user.id, org, now_secs(&state)).await
 }
@@ -164,8 +85,11 @@ async fn log_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Json(req): Json<LogIn>,
-) -> Result<Response> {
-    let (user, org) = accounts::log_in(&state, req, ip).await?;
+) -> Result<Response, ApiError> {
+    state
+        .staff_keys
+        .throttle_login(&accounts::normalize_email(&req.email), ip)?;
+    let (user, org) = accounts::log_in(&state, req).await?;
     logged_in(&state, StatusCode::OK, user.id, org, now_secs(&state)).await
 }
 
@@ -180,7 +104,7 @@ async fn log_out(
     }
     Ok((
         StatusCode::NO_CONTENT,
-        AppendHeaders([(SET_COOKIE, accounts::clear_cookie())]),
+        AppendHeaders([(SET_COOKIE, clear_cookie())]),
     ))
 }
 
@@ -195,7 +119,10 @@ async fn change_password(
     State(state): State<AppState>,
     Staff(op): Staff,
     Json(req): Json<ChangePassword>,
-) -> Result<Response> {
+) -> Result<Response, ApiError> {
+    // A refused new password is not a guess at the current one: it does not count.
+    parley_shared::limits::validate_password(&req.new_password)?;
+    state.staff_keys.throttle_login(&op.user.email, None)?;
     accounts::change_password(&state, &op, req).await?;
     logged_in(
         &state,
@@ -212,19 +139,20 @@ async fn change_password(
 async fn switch_organization(
     State(state): State<AppState>,
     Staff(op): Staff,
+    Session(claims): Session,
     Json(req): Json<SwitchOrganization>,
-) -> Result<Response> {
+) -> Result<Response, ApiError> {
     state
         .store
         .membership(op.user.id, req.organization_id)
         .await?
-        .ok_or(Error::RouteNotFound)?;
+        .ok_or(ApiError::RouteNotFound)?;
     logged_in(
         &state,
         StatusCode::OK,
         op.user.id,
         req.organization_id,
-        op.claims.auth_time,
+        claims.auth_time,
     )
     .await
 }
@@ -442,7 +370,7 @@ async fn accept_invite(
     State(state): State<AppState>,
     MaybeStaff(claims): MaybeStaff,
     Json(req): Json<AcceptInvite>,
-) -> Result<Response> {
+) -> Result<Response, ApiError> {
     let current = claims.as_ref().map(|c| c.sub);
     let (user, org) = members::accept(&state, req, current).await?;
     let auth_time = claims.map_or_else(|| now_secs(&state), |c| c.auth_time);
@@ -454,7 +382,9 @@ async fn list_api_keys(
     State(state): State<AppState>,
     Staff(op): Staff,
 ) -> Result<Json<Vec<ApiKey>>> {
-    crate::public_api::list_keys(&state, &op).await.map(Json)
+    crate::conversations::public_api::list_keys(&state, &op)
+        .await
+        .map(Json)
 }
 
 #[utoipa::path(post, path = "/api-keys", tag = "dashboard", request_body = CreateApiKey, responses((status = 201, description = "The key, shown once", body = ApiKeyCreated), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "The operator's role does not allow this (`forbidden`)", body = ErrorBody), (status = 422, description = "A field is missing, of the wrong type or invalid (`validation_failed`)", body = ErrorBody)), security(("staff_session" = [])))]
@@ -463,7 +393,7 @@ async fn create_api_key(
     Staff(op): Staff,
     Json(req): Json<CreateApiKey>,
 ) -> Result<(StatusCode, Json<ApiKeyCreated>)> {
-    let created = crate::public_api::create_for(&state, &op, &req.name).await?;
+    let created = crate::conversations::public_api::create_for(&state, &op, &req.name).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -474,7 +404,7 @@ async fn revoke_api_key(
     PathParam(raw): PathParam,
 ) -> Result<StatusCode> {
     let id: ApiKeyId = raw.parse().map_err(|_| Error::ApiKeyNotFound)?;
-    crate::public_api::revoke_key(&state, &op, id).await?;
+    crate::conversations::public_api::revoke_key(&state, &op, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,72 +1,139 @@
 //! The one place where errors become HTTP responses: `{"statusCode","code","message"}`.
+//! [`ApiError`] is the domain's [`Error`] plus what only the transport can fail with.
 
 use crate::error::Error;
+use crate::store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use parley_shared::{ErrorBody, ErrorCode};
 
-impl Error {
+/// Everything a request can fail with: a domain error, or one of the transport's own.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A domain rule refused the request (mapped below).
+    #[error(transparent)]
+    Domain(#[from] Error),
+    /// 400 `invalid_json`: the body is not valid JSON.
+    #[error("{0}")]
+    InvalidJson(String),
+    /// 415 `unsupported_media_type`.
+    #[error("expected a JSON body with `Content-Type: application/json`")]
+    UnsupportedMediaType,
+    /// 413 `payload_too_large`: body over [`super::MAX_BODY_BYTES`].
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    /// 414 `uri_too_long`: over [`super::MAX_URI_BYTES`].
+    #[error("the URL is too long")]
+    UriTooLong,
+    /// 431 `headers_too_large`: over [`super::MAX_HEADERS`] or [`super::MAX_HEADER_BYTES`].
+    #[error("the request headers are too many or too large")]
+    HeadersTooLarge,
+    /// 408 `request_timeout`: the request took longer than the server allows.
+    #[error("the request took too long")]
+    RequestTimeout,
+    /// 404 `not_found`: no such route.
+    #[error("no such route")]
+    RouteNotFound,
+    /// 405 `method_not_allowed`.
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    /// 429 `rate_limited`, with `Retry-After`.
+    #[error("too many requests; please wait {retry_after_secs} s and try again")]
+    RateLimited {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
+    /// 503: the widget has not been built into the assets folder.
+    #[error("the widget is not built: run `cargo xtask build-widget`")]
+    WidgetNotBuilt,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Domain(Error::Store(e))
+    }
+}
+
+impl From<parley_shared::limits::FieldError> for ApiError {
+    fn from(e: parley_shared::limits::FieldError) -> Self {
+        ApiError::Domain(Error::Field(e))
+    }
+}
+
+/// Result of a handler or extractor.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;
+
+impl ApiError {
     /// Status and machine code of this error.
     pub fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         use ErrorCode as C;
         use StatusCode as S;
         match self {
-            Error::BadRequest(_) => (S::BAD_REQUEST, C::BadRequest),
-            Error::InvalidJson(_) => (S::BAD_REQUEST, C::InvalidJson),
-            Error::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType),
-            Error::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
-            Error::Validation(_) | Error::Field(_) => {
-                (S::UNPROCESSABLE_ENTITY, C::ValidationFailed)
-            }
-            Error::MessageEmpty => (S::UNPROCESSABLE_ENTITY, C::MessageEmpty),
-            Error::MessageTooLong { .. } => (S::PAYLOAD_TOO_LARGE, C::MessageTooLong),
-            Error::SessionInvalid => (S::UNAUTHORIZED, C::SessionInvalid),
-            Error::SessionExpired => (S::UNAUTHORIZED, C::SessionExpired),
-            Error::IdentityInvalid => (S::UNAUTHORIZED, C::IdentityInvalid),
-            Error::IdentityRequired => (S::FORBIDDEN, C::IdentityRequired),
-            Error::ContactBlocked => (S::FORBIDDEN, C::ContactBlocked),
-            Error::IdentityMismatch => (S::CONFLICT, C::IdentityMismatch),
-            Error::Unauthorized => (S::UNAUTHORIZED, C::Unauthorized),
-            Error::InvalidCredentials => (S::UNAUTHORIZED, C::InvalidCredentials),
-            Error::Forbidden(_) => (S::FORBIDDEN, C::Forbidden),
-            Error::EmailTaken => (S::CONFLICT, C::EmailTaken),
-            Error::LastOwner => (S::CONFLICT, C::LastOwner),
-            Error::InviteNotFound => (S::NOT_FOUND, C::InviteNotFound),
-            Error::MemberNotFound => (S::NOT_FOUND, C::MemberNotFound),
-            Error::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited),
-            Error::ApiKeyInvalid => (S::UNAUTHORIZED, C::Unauthorized),
-            Error::ChatNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::ApiKeyNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::MessageNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
-            Error::RequestTimeout => (S::REQUEST_TIMEOUT, C::RequestTimeout),
-            Error::UriTooLong => (S::URI_TOO_LONG, C::UriTooLong),
-            Error::HeadersTooLarge => (S::REQUEST_HEADER_FIELDS_TOO_LARGE, C::HeadersTooLarge),
-            Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
-            Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
-            Error::RouteNotFound => (S::NOT_FOUND, C::NotFound),
-            Error::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, C::MethodNotAllowed),
-            Error::ConversationResolved => (S::CONFLICT, C::ConversationResolved),
-            Error::MessageIdConflict => (S::CONFLICT, C::MessageIdConflict),
-            Error::WidgetNotBuilt => (S::SERVICE_UNAVAILABLE, C::Internal),
-            Error::Store(_) => (S::INTERNAL_SERVER_ERROR, C::Internal),
+            ApiError::Domain(e) => domain_status_and_code(e),
+            ApiError::InvalidJson(_) => (S::BAD_REQUEST, C::InvalidJson),
+            ApiError::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType),
+            ApiError::PayloadTooLarge => (S::PAYLOAD_TOO_LARGE, C::PayloadTooLarge),
+            ApiError::RateLimited { .. } => (S::TOO_MANY_REQUESTS, C::RateLimited),
+            ApiError::RequestTimeout => (S::REQUEST_TIMEOUT, C::RequestTimeout),
+            ApiError::UriTooLong => (S::URI_TOO_LONG, C::UriTooLong),
+            ApiError::HeadersTooLarge => (S::REQUEST_HEADER_FIELDS_TOO_LARGE, C::HeadersTooLarge),
+            ApiError::RouteNotFound => (S::NOT_FOUND, C::NotFound),
+            ApiError::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, C::MethodNotAllowed),
+            ApiError::WidgetNotBuilt => (S::SERVICE_UNAVAILABLE, C::Internal),
         }
     }
+}
 
-    /// The JSON body of this error. Server faults are logged here, once, with their cause;
-    /// the client gets a generic sentence.
+/// Status and machine code of a domain error.
+fn domain_status_and_code(e: &Error) -> (StatusCode, ErrorCode) {
+    use ErrorCode as C;
+    use StatusCode as S;
+    match e {
+        Error::BadRequest(_) => (S::BAD_REQUEST, C::BadRequest),
+        Error::Validation(_) | Error::Field(_) => (S::UNPROCESSABLE_ENTITY, C::ValidationFailed),
+        Error::MessageEmpty => (S::UNPROCESSABLE_ENTITY, C::MessageEmpty),
+        Error::MessageTooLong { .. } => (S::PAYLOAD_TOO_LARGE, C::MessageTooLong),
+        Error::SessionInvalid => (S::UNAUTHORIZED, C::SessionInvalid),
+        Error::SessionExpired => (S::UNAUTHORIZED, C::SessionExpired),
+        Error::IdentityInvalid => (S::UNAUTHORIZED, C::IdentityInvalid),
+        Error::IdentityRequired => (S::FORBIDDEN, C::IdentityRequired),
+        Error::ContactBlocked => (S::FORBIDDEN, C::ContactBlocked),
+        Error::IdentityMismatch => (S::CONFLICT, C::IdentityMismatch),
+        Error::Unauthorized => (S::UNAUTHORIZED, C::Unauthorized),
+        Error::InvalidCredentials => (S::UNAUTHORIZED, C::InvalidCredentials),
+        Error::Forbidden(_) => (S::FORBIDDEN, C::Forbidden),
+        Error::EmailTaken => (S::CONFLICT, C::EmailTaken),
+        Error::LastOwner => (S::CONFLICT, C::LastOwner),
+        Error::InviteNotFound => (S::NOT_FOUND, C::InviteNotFound),
+        Error::MemberNotFound => (S::NOT_FOUND, C::MemberNotFound),
+        Error::ApiKeyInvalid => (S::UNAUTHORIZED, C::Unauthorized),
+        Error::ChatNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::ApiKeyNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::MessageNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
+        Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
+        Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
+        Error::ConversationResolved => (S::CONFLICT, C::ConversationResolved),
+        Error::MessageIdConflict => (S::CONFLICT, C::MessageIdConflict),
+        Error::Store(_) => (S::INTERNAL_SERVER_ERROR, C::Internal),
+    }
+}
+
+impl Error {
+    /// The JSON body of this domain error (also sent in live-socket `error` frames).
+    /// Server faults are logged here, once, with their cause; the client gets a generic
+    /// sentence. The public API's two errors (seed 003) carry no `code`.
     pub fn body(&self) -> ErrorBody {
-        let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() && !matches!(self, Error::WidgetNotBuilt) {
+        let (status, code) = domain_status_and_code(self);
+        let message = if status.is_server_error() {
             tracing::error!(error = %self, cause = ?self, "request failed");
             "internal server error".to_owned()
         } else {
             self.to_string()
         };
-        // The public API's contract (seed 003) fixes its error bodies without a code.
         let code = (!matches!(self, Error::ApiKeyInvalid | Error::ChatNotFound)).then_some(code);
         ErrorBody {
             status_code: status.as_u16(),
@@ -76,13 +143,44 @@ impl Error {
     }
 }
 
+impl ApiError {
+    /// 422 `validation_failed` with `message`.
+    pub fn validation(message: impl Into<String>) -> Self {
+        ApiError::Domain(Error::Validation(message.into()))
+    }
+
+    /// 400 `bad_request` with `message`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::Domain(Error::BadRequest(message.into()))
+    }
+
+    /// The JSON body of this error (see [`Error::body`]).
+    pub fn body(&self) -> ErrorBody {
+        if let ApiError::Domain(e) = self {
+            return e.body();
+        }
+        let (status, code) = self.status_and_code();
+        ErrorBody {
+            status_code: status.as_u16(),
+            code: Some(code),
+            message: self.to_string(),
+        }
+    }
+}
+
 impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        ApiError::Domain(self).into_response()
+    }
+}
+
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.body();
         let status =
             StatusCode::from_u16(body.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(body)).into_response();
-        if let Error::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),

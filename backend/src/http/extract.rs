@@ -1,8 +1,9 @@
 //! Extractors whose rejections are Parley's JSON errors, and the two credential checks.
 
-use crate::app::AppState;
+use super::AppState;
+use super::error::ApiError;
+use crate::contacts::sessions;
 use crate::error::Error;
-use crate::sessions;
 use crate::store::ContactSession;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -21,31 +22,31 @@ use serde::de::DeserializeOwned;
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(req.headers()) {
-            return Err(Error::UnsupportedMediaType);
+            return Err(ApiError::UnsupportedMediaType);
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Error::PayloadTooLarge
+                    ApiError::PayloadTooLarge
                 } else {
-                    Error::BadRequest(e.body_text())
+                    ApiError::bad_request(e.body_text())
                 }
             })?;
         if has_nul_escape(&bytes) {
-            return Err(Error::Validation(
-                "text may not contain NUL characters (\\u0000)".into(),
+            return Err(ApiError::validation(
+                "text may not contain NUL characters (\\u0000)",
             ));
         }
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonSyntaxError(e)) => Err(Error::InvalidJson(e.body_text())),
-            Err(JsonRejection::JsonDataError(e)) => Err(Error::Validation(e.body_text())),
-            Err(e) => Err(Error::BadRequest(e.body_text())),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(ApiError::InvalidJson(e.body_text())),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::validation(e.body_text())),
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
         }
     }
 }
@@ -81,13 +82,13 @@ impl<T: Serialize> IntoResponse for Json<T> {
 pub struct Query<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| Error::BadRequest(e.body_text()))
+            .map_err(|e: QueryRejection| ApiError::bad_request(e.body_text()))
     }
 }
 
@@ -95,13 +96,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 pub struct PathParam(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParam {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Path::<String>::from_request_parts(parts, state)
             .await
             .map(|p| Self(p.0))
-            .map_err(|_: PathRejection| Error::RouteNotFound)
+            .map_err(|_: PathRejection| ApiError::RouteNotFound)
     }
 }
 
@@ -110,13 +111,13 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParam {
 pub struct ConversationPath(pub ConversationId);
 
 impl<S: Send + Sync> FromRequestParts<S> for ConversationPath {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let PathParam(raw) = PathParam::from_request_parts(parts, state).await?;
         raw.parse()
             .map(Self)
-            .map_err(|_| Error::ConversationNotFound)
+            .map_err(|_| Error::ConversationNotFound.into())
     }
 }
 
@@ -131,14 +132,17 @@ fn bearer(parts: &Parts) -> Option<&str> {
 pub struct Contact(pub ContactSession);
 
 impl FromRequestParts<AppState> for Contact {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(Error::SessionInvalid)?;
-        sessions::authenticate(state, token).await.map(Self)
+        sessions::authenticate(state, token)
+            .await
+            .map(Self)
+            .map_err(Into::into)
     }
 }
 
@@ -148,7 +152,7 @@ impl FromRequestParts<AppState> for Contact {
 pub struct ContactConversation(pub crate::conversations::OwnConversation);
 
 impl FromRequestParts<AppState> for ContactConversation {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -177,7 +181,7 @@ impl FromRequestParts<AppState> for ContactConversation {
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -185,7 +189,7 @@ impl FromRequestParts<AppState> for Admin {
     ) -> Result<Self, Self::Rejection> {
         match bearer(parts) {
             Some(token) if sessions::hash_token(token) == *state.admin_token_hash => Ok(Self),
-            _ => Err(Error::Unauthorized),
+            _ => Err(Error::Unauthorized.into()),
         }
     }
 }
@@ -219,7 +223,7 @@ impl<T: Serialize> IntoResponse for Stored<T> {
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Self(
@@ -236,14 +240,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 pub struct Upgrade(pub axum::extract::ws::WebSocketUpgrade);
 
 impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
-    type Rejection = Error;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::ws::WebSocketUpgrade::from_request_parts(parts, state)
             .await
             .map(Self)
             .map_err(|e| {
-                Error::BadRequest(format!("expected a WebSocket upgrade: {}", e.body_text()))
+                ApiError::bad_request(format!("expected a WebSocket upgrade: {}", e.body_text()))
             })
     }
 }

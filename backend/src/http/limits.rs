@@ -4,7 +4,7 @@
 //! (`accounts`). Limits apply per process; behind a reverse proxy every client shares the
 //! proxy's address, so put the limits on the proxy or give each client its own address.
 
-use crate::error::{Error, Result};
+use super::error::{ApiError, Result};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use parley_shared::{ContactSessionId, OrganizationId};
@@ -57,7 +57,7 @@ impl Limits {
         }
         limiter
             .check_key(key)
-            .map_err(|not_until| Error::RateLimited {
+            .map_err(|not_until| ApiError::RateLimited {
                 retry_after_secs: not_until
                     .wait_time_from(DefaultClock::default().now())
                     .as_secs()

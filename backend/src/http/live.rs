@@ -1,10 +1,11 @@
 //! `GET /api/widget/live`: the widget's WebSocket (protocol in `parley_shared::live`).
 
+use super::AppState;
 use super::extract::Upgrade;
-use crate::app::AppState;
+use crate::contacts::sessions;
+use crate::conversations;
 use crate::error::Error;
 use crate::live::{LiveEvent, Topic};
-use crate::{conversations, sessions};
 use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use axum::response::Response;
@@ -28,7 +29,10 @@ const BACKFILL_BATCH: u32 = 100;
 #[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket: first frame `auth` with the contact token, then `subscribe` frames; see ClientFrame / ServerFrame"), (status = 400, description = "Not a WebSocket upgrade", body = parley_shared::ErrorBody)), security(()))]
 pub(super) async fn upgrade(State(state): State<AppState>, Upgrade(ws): Upgrade) -> Response {
     ws.read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve(state, socket))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(serve(state, socket))
+        })
 }
 
 /// The socket went away or a send failed: stop serving it.

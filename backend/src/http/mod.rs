@@ -5,25 +5,59 @@ mod assets;
 mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod limits;
 mod live;
 pub mod openapi;
 mod public;
 pub mod serve;
 mod staff_live;
+pub mod staff_session;
 mod widget;
 
-use crate::app::AppState;
-use crate::error::Error;
+use crate::state::State;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
+use error::ApiError;
+use std::path::Path;
+use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
+
+/// What a request handler may use: the domain's [`State`] (reached through `Deref`, so
+/// handlers pass `&state` to domain functions) plus what only the transport needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain's dependencies.
+    pub domain: State,
+    /// SHA-256 (hex) of the admin API's bearer token.
+    pub admin_token_hash: Arc<str>,
+    /// Folder of the built web assets (`widget/…`, `dashboard/…`), if one was found.
+    pub assets_dir: Option<Arc<Path>>,
+    /// Staff session signing keys and the log-in throttle.
+    pub staff_keys: Arc<staff_session::StaffKeys>,
+    /// Set to `true` when the server is shutting down: live sockets close with a
+    /// "restarting, reconnect" frame instead of being cut.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The open live sockets (upgraded connections are outside the server's graceful
+    /// shutdown): shutdown waits for them to send their close frame before the process ends.
+    pub sockets: tokio_util::task::TaskTracker,
+    /// The widget API's rate limits.
+    pub limits: Arc<limits::Limits>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        &self.domain
+    }
+}
 
 /// Largest request body accepted, in bytes (a 4,000-character message is at most 16 KB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -42,7 +76,7 @@ async fn request_limits(
     use axum::response::IntoResponse;
     let uri_bytes = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if uri_bytes > MAX_URI_BYTES {
-        return Error::UriTooLong.into_response();
+        return ApiError::UriTooLong.into_response();
     }
     let headers = req.headers();
     let header_bytes: usize = headers
@@ -50,7 +84,7 @@ async fn request_limits(
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
-        return Error::HeadersTooLarge.into_response();
+        return ApiError::HeadersTooLarge.into_response();
     }
     next.run(req).await
 }
@@ -65,8 +99,8 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router(&state))
         .merge(api)
         .merge(SwaggerUi::new(openapi::DOCS_PATH).url(openapi::DOCUMENT_PATH, document))
-        .fallback(|| async { Error::RouteNotFound })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_limits))
         // Every response: no MIME sniffing, and no Referer leaving Parley's pages.
@@ -83,7 +117,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             tower::ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-                    Error::RequestTimeout
+                    ApiError::RequestTimeout
                 }))
                 .layer(tower::timeout::TimeoutLayer::new(
                     std::time::Duration::from_millis(state.config.request_timeout_ms),

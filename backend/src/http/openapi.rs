@@ -71,7 +71,7 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(
             "staff_session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                crate::accounts::COOKIE,
+                super::staff_session::COOKIE,
                 "Set by login/sign-up; HttpOnly, SameSite=Strict; 30 min idle, 12 h absolute.",
             ))),
         );

@@ -1,10 +1,10 @@
 //! The public REST API of seed 003: `GET /chat/list` and `GET /chat/{chatId}/messages`,
 //! authenticated by the `x-api-key` header. Bodies and errors match the seed exactly.
 
+use super::AppState;
 use super::extract::{Json, PageQuery, PathParam, Query};
-use crate::app::AppState;
+use crate::conversations::public_api;
 use crate::error::{Error, Result};
-use crate::public_api;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{AppendHeaders, IntoResponse, Response};

@@ -2,14 +2,14 @@
 //! Authenticated by the session cookie sent with the upgrade request (the dashboard is
 //! same-origin, so the browser sends it; SameSite=Strict keeps other sites out).
 
-use super::dashboard::Staff;
+use super::AppState;
 use super::extract::Upgrade;
 use super::live::{Gone, Outcome, READ_BUFFER_BYTES, backfill, ping_every, send};
-use crate::accounts::{self, Operator};
-use crate::app::AppState;
+use super::staff_session::{self, Session, Staff, StaffClaims};
 use crate::error::Error;
 use crate::live::{LiveEvent, Topic};
-use crate::staff;
+use crate::staff::accounts::Operator;
+use crate::staff::inbox as staff;
 use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use axum::response::Response;
@@ -28,19 +28,23 @@ use tokio::sync::broadcast::{
 pub(super) async fn upgrade(
     State(state): State<AppState>,
     Staff(op): Staff,
+    Session(claims): Session,
     Upgrade(ws): Upgrade,
 ) -> Response {
     ws.read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| serve(state, op, socket))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(serve(state, op, claims, socket))
+        })
 }
 
 fn staff_frame(message: Message) -> StaffServerFrame {
     StaffServerFrame::Message { message }
 }
 
-async fn serve(state: AppState, op: Operator, mut socket: WebSocket) {
+async fn serve(state: AppState, op: Operator, claims: StaffClaims, mut socket: WebSocket) {
     let outcome = tokio::select! {
-        outcome = follow(&state, op, &mut socket) => outcome,
+        outcome = follow(&state, op, &claims, &mut socket) => outcome,
         () = super::live::shutting_down(&state) => {
             let _ = socket.send(super::live::restarting()).await;
             return;
@@ -125,7 +129,12 @@ fn drain(
     changes
 }
 
-async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Result<(), Outcome> {
+async fn follow(
+    state: &AppState,
+    op: Operator,
+    claims: &StaffClaims,
+    socket: &mut WebSocket,
+) -> Result<(), Outcome> {
     let mut inbox = state.hub.subscribe(Topic::Organization(op.organization_id));
     send(socket, &StaffServerFrame::Ready).await?;
     let mut followed: Option<Followed> = None;
@@ -185,7 +194,7 @@ async fn follow(state: &AppState, op: Operator, socket: &mut WebSocket) -> Resul
             },
             _ = ping.tick() => {
                 // The session may have expired or the membership been removed meanwhile.
-                let still_valid = accounts::decode_claims_still_valid(state, &op.claims)
+                let still_valid = staff_session::still_valid(state, claims)
                     && state.store.membership(op.user.id, op.organization_id).await.ok().flatten().is_some();
                 if !still_valid {
                     return Err(Outcome::Refused(Error::Unauthorized));

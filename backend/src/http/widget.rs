@@ -1,13 +1,16 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call.
 
+use super::AppState;
+use super::error::ApiError;
 use super::extract::{
     ClientIp, Contact, ContactConversation, ConversationPath, Json, PageQuery, PathParam, Query,
     Stored,
 };
 use super::live;
-use crate::app::AppState;
+use crate::contacts::sessions;
+use crate::conversations::{self, messages};
 use crate::error::{Error, Result};
-use crate::{conversations, messages, sessions, settings};
+use crate::settings;
 use axum::extract::State;
 use axum::http::StatusCode;
 use parley_shared::api::{
@@ -65,7 +68,7 @@ async fn create_session(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Json(req): Json<CreateContactSession>,
-) -> Result<(StatusCode, Json<ContactSessionCreated>)> {
+) -> Result<(StatusCode, Json<ContactSessionCreated>), ApiError> {
     state.limits.session(ip)?;
     let created = sessions::create(&state, req).await?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -94,7 +97,7 @@ async fn create_conversation(
     ClientIp(ip): ClientIp,
     Contact(session): Contact,
     Query(q): Query<ProjectQuery>,
-) -> Result<(StatusCode, Json<Conversation>)> {
+) -> Result<(StatusCode, Json<Conversation>), ApiError> {
     state.limits.conversation(ip)?;
     let conversation = conversations::create(&state, &session, q.project_id).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
@@ -138,7 +141,7 @@ async fn send_message(
     ClientIp(ip): ClientIp,
     ContactConversation(own): ContactConversation,
     Json(req): Json<SendMessage>,
-) -> Result<Stored<Message>> {
+) -> Result<Stored<Message>, ApiError> {
     state
         .limits
         .message(own.session.id, ip, own.session.organization_id)?;
@@ -172,7 +175,7 @@ async fn edit_message(
     Contact(session): Contact,
     axum::extract::Path((conversation, original)): axum::extract::Path<(String, String)>,
     Json(req): Json<SendMessage>,
-) -> Result<Stored<Message>> {
+) -> Result<Stored<Message>, ApiError> {
     let conversation = conversation
         .parse()
         .map_err(|_| Error::ConversationNotFound)?;
@@ -205,7 +208,7 @@ async fn regenerate(
     Contact(session): Contact,
     axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
     Json(req): Json<Regenerate>,
-) -> Result<StatusCode> {
+) -> Result<StatusCode, ApiError> {
     let conversation = conversation
         .parse()
         .map_err(|_| Error::ConversationNotFound)?;

@@ -1,9 +1,9 @@
 //! The knowledge base: articles cut into passages, full-text retrieval (SQLite FTS5 or
 //! PostgreSQL full-text search, in the store), and the offline answer built from them.
 
-use crate::accounts::Operator;
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::staff::accounts::Operator;
+use crate::state::State;
 use crate::store::{ArticleRow, PassageHit};
 use parley_shared::staff::{Article, CreateArticle};
 use parley_shared::{ArticleId, OrganizationId};
@@ -221,7 +221,7 @@ fn contained(terms: &[String], hit: &PassageHit) -> Vec<bool> {
 /// the question's words that the knowledge base knows at all (words no candidate contains,
 /// such as "long" in "how long does a refund take", neither help nor hurt).
 pub async fn retrieve(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     question: &str,
     limit: u32,
@@ -316,19 +316,19 @@ fn view(a: ArticleRow) -> Article {
 }
 
 /// The organization's articles, newest first.
-pub async fn list(state: &AppState, op: &Operator) -> Result<Vec<Article>> {
+pub async fn list(state: &State, op: &Operator) -> Result<Vec<Article>> {
     let rows = state.store.articles(op.organization_id).await?;
     Ok(rows.into_iter().map(view).collect())
 }
 
 /// Adds an article (managers only). Errors: `Forbidden`, `Validation` (empty or too long).
-pub async fn create(state: &AppState, op: &Operator, req: CreateArticle) -> Result<Article> {
+pub async fn create(state: &State, op: &Operator, req: CreateArticle) -> Result<Article> {
     op.require_manager()?;
     add(state, op.organization_id, req).await
 }
 
 /// Adds an article to `org` (also used to seed the demo knowledge base).
-pub async fn add(state: &AppState, org: OrganizationId, req: CreateArticle) -> Result<Article> {
+pub async fn add(state: &State, org: OrganizationId, req: CreateArticle) -> Result<Article> {
     let title = req.title.trim().to_owned();
     let body = req.body.trim().to_owned();
     if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
@@ -356,7 +356,7 @@ pub async fn add(state: &AppState, org: OrganizationId, req: CreateArticle) -> R
 }
 
 /// Deletes an article (managers only). Errors: `Forbidden`, `ArticleNotFound`.
-pub async fn delete(state: &AppState, op: &Operator, id: ArticleId) -> Result<()> {
+pub async fn delete(state: &State, op: &Operator, id: ArticleId) -> Result<()> {
     op.require_manager()?;
     if state.store.delete_article(op.organization_id, id).await? {
         Ok(())

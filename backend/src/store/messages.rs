@@ -1,6 +1,6 @@
 //! Messages: the (group-committed) insert, reads, the message tree, ratings and read markers.
 
-use super::StoreError;
+use super::{NewJob, StoreError};
 use async_trait::async_trait;
 use parley_shared::api::{Message, MessageRole};
 use parley_shared::{ConversationId, MessageId, Timestamp, UserId};
@@ -25,10 +25,14 @@ pub struct NewMessage {
     /// For an edit: the message this one replaces as a sibling (same parent, next sibling
     /// index). Otherwise (`None`) it follows the conversation's latest message.
     pub sibling_of: Option<MessageId>,
-    /// For a contact message: the ID of the AI responder job to record with it, in the same
-    /// transaction, if the conversation is unresolved, its responder active and the
-    /// organization's responder enabled. An operator message switches the responder off.
-    pub answer_job: Option<uuid::Uuid>,
+    /// For a contact message: the AI responder's answer job, recorded in the same
+    /// transaction only if the conversation is still unresolved, its responder active and
+    /// the organization's responder enabled (checked on the row the insert has locked, so a
+    /// concurrent hand-over is seen). The job's kind and payload are the caller's.
+    pub answer_job: Option<NewJob>,
+    /// The responder steps back in this conversation (decided by the caller: a person
+    /// answered).
+    pub stops_responder: bool,
 }
 
 /// A message with its tree position and feedback (public API).

@@ -21,6 +21,8 @@ mod messages;
 #[macro_use]
 mod responder;
 #[macro_use]
+mod jobs;
+#[macro_use]
 mod knowledge;
 #[macro_use]
 mod accounts;
@@ -41,6 +43,7 @@ pub use contacts::*;
 pub use conversations::*;
 pub use inbox::*;
 pub use invites::*;
+pub use jobs::*;
 pub use knowledge::*;
 pub use messages::*;
 pub use organizations::*;
@@ -170,6 +173,7 @@ pub trait Store:
     + ConversationStore
     + MessageStore
     + ResponderStore
+    + JobStore
     + KnowledgeStore
     + AccountStore
     + InviteStore
@@ -189,6 +193,7 @@ impl<T> Store for T where
         + ConversationStore
         + MessageStore
         + ResponderStore
+        + JobStore
         + KnowledgeStore
         + AccountStore
         + InviteStore

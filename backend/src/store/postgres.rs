@@ -6,7 +6,7 @@
 //! it reports a gap so subscribers re-read what they may have missed.
 //!
 //! Messages go through the group commit ([`super::group`]): one call of the
-//! `parley_insert_messages` function (migrations/postgres/0008) stores a whole batch in one
+//! `parley_insert_messages` function (migrations/postgres/0008, replaced by 0009) stores a whole batch in one
 //! round trip and one transaction, where a message alone took eight statements.
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
@@ -193,6 +193,9 @@ struct BatchItem<'a> {
     created_at: i64,
     sibling_of: Option<String>,
     answer_job: Option<String>,
+    answer_job_kind: Option<&'a str>,
+    answer_job_payload: Option<&'a str>,
+    stops_responder: bool,
 }
 
 /// Calls `parley_insert_messages` for `messages`; each one's outcome, in their order.
@@ -211,7 +214,10 @@ async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMess
             content: &m.content,
             created_at: m.created_at.unix_millis(),
             sibling_of: m.sibling_of.map(|s| s.to_string()),
-            answer_job: m.answer_job.map(|j| j.to_string()),
+            answer_job: m.answer_job.as_ref().map(|j| j.id.to_string()),
+            answer_job_kind: m.answer_job.as_ref().map(|j| j.kind),
+            answer_job_payload: m.answer_job.as_ref().map(|j| j.payload.as_str()),
+            stops_responder: m.stops_responder,
         })
         .collect();
     let batch = serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -279,6 +285,7 @@ impl_privacy_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_conversation_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_message_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_responder_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_job_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_knowledge_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_account_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_invite_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

@@ -63,7 +63,7 @@ macro_rules! impl_privacy_store {
                 let sessions = "SELECT id FROM contact_sessions WHERE organization_id = $1 AND LOWER(email) = $2";
                 let conversations = format!("SELECT id FROM conversations WHERE contact_session_id IN ({sessions})");
                 let mut erased = Erased::default();
-                for (table, column) in [("responder_jobs", "conversation_id"), ("conversation_reads", "conversation_id"), ("messages", "conversation_id")] {
+                for (table, column) in [("jobs", "conversation_id"), ("conversation_reads", "conversation_id"), ("messages", "conversation_id")] {
                     let sql = format!("DELETE FROM {table} WHERE {column} IN ({conversations})");
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(org.to_string())
@@ -95,7 +95,7 @@ macro_rules! impl_privacy_store {
                 let mut tx = self.writer.begin().await?;
                 let old = "SELECT id FROM conversations WHERE updated_at < $1";
                 let mut erased = Erased::default();
-                for table in ["responder_jobs", "conversation_reads", "messages"] {
+                for table in ["jobs", "conversation_reads", "messages"] {
                     let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({old})");
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(before.unix_millis())

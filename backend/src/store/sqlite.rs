@@ -112,6 +112,7 @@ impl_privacy_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_conversation_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_message_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_responder_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_job_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_knowledge_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_account_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_invite_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
@@ -291,23 +292,23 @@ async fn insert_step(
         Ok(_) => {}
     }
     // The answer job commits with the question, or not at all (the outbox).
-    if let Some(job) = m.answer_job {
+    if let Some(job) = &m.answer_job {
         sqlx::query(
-                "INSERT INTO responder_jobs (id, organization_id, conversation_id, trigger_message_id, \
-                 state, attempts, run_at, created_at) \
-                 SELECT $1, c.organization_id, c.id, $2, 'pending', 0, 0, $3 \
-                 FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
-                 WHERE c.id = $4 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
-            )
-            .bind(job.to_string())
-            .bind(m.id.to_string())
-            .bind(m.created_at.unix_millis())
-            .bind(m.conversation_id.to_string())
-            .execute(&mut **tx)
-            .await?;
+            "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
+             attempts, run_at, created_at) \
+             SELECT $1, $2, c.organization_id, c.id, $3, 'pending', 0, 0, $4 \
+             FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
+             WHERE c.id = $5 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
+        )
+        .bind(job.id.to_string())
+        .bind(job.kind)
+        .bind(&job.payload)
+        .bind(m.created_at.unix_millis())
+        .bind(m.conversation_id.to_string())
+        .execute(&mut **tx)
+        .await?;
     }
-    // A person has answered: the responder steps back.
-    if m.role == MessageRole::Operator {
+    if m.stops_responder {
         sqlx::query("UPDATE conversations SET responder_active = 0 WHERE id = $1")
             .bind(m.conversation_id.to_string())
             .execute(&mut **tx)

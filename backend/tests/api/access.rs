@@ -232,7 +232,7 @@ fn body_for(w: &World<'_>, method: &str, template: &str) -> Option<Value> {
         }
         ("post", "/api/widget/contact-session/identify") => json!({"identity": {
             "userId": "user-1",
-            "userHash": parley_backend::identity::user_hash(&w.identity_secret, "user-1"),
+            "userHash": parley_backend::contacts::identity::user_hash(&w.identity_secret, "user-1"),
             "email": "user-1@example.com",
         }}),
         ("post", "/api/dashboard/contacts/export") | ("post", "/api/dashboard/contacts/erase") => {

@@ -470,10 +470,12 @@ async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_
 /// These scenarios are about people talking: the demo organization's AI responder (on by
 /// default) is switched off so only the operator answers.
 async fn responder_off(app: &TestApp) {
-    let org =
-        parley_backend::organizations::ensure_demo(app.state.store.as_ref(), app.clock.as_ref())
-            .await
-            .unwrap();
+    let org = parley_backend::staff::organizations::ensure_demo(
+        app.state.store.as_ref(),
+        app.clock.as_ref(),
+    )
+    .await
+    .unwrap();
     parley_backend::responder::save(
         &app.state,
         org.id,
@@ -742,17 +744,19 @@ document.title = "sent";
 
 async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     let demo = app.demo_url.as_deref().expect("demo site");
-    let org =
-        parley_backend::organizations::ensure_demo(app.state.store.as_ref(), app.clock.as_ref())
-            .await
-            .unwrap();
-    let secret = parley_backend::identity::settings_row(&app.state, org.id)
+    let org = parley_backend::staff::organizations::ensure_demo(
+        app.state.store.as_ref(),
+        app.clock.as_ref(),
+    )
+    .await
+    .unwrap();
+    let secret = parley_backend::contacts::identity::settings_row(&app.state, org.id)
         .await
         .unwrap()
         .secret;
     let identity = serde_json::json!({
         "userId": "user-77",
-        "userHash": parley_backend::identity::user_hash(&secret, "user-77"),
+        "userHash": parley_backend::contacts::identity::user_hash(&secret, "user-77"),
         "email": "fox@customer.example",
         "name": "Fox Mulder",
     });
@@ -1011,11 +1015,13 @@ async fn the_widget_catches_up_after_a_network_cut_and_sends_what_waited_even_ac
 }
 
 async fn dashboard_network_scenario(app: &TestApp, operator: &Client) -> Result<(), CmdError> {
-    let org =
-        parley_backend::organizations::ensure_demo(app.state.store.as_ref(), app.clock.as_ref())
-            .await
-            .unwrap()
-            .id;
+    let org = parley_backend::staff::organizations::ensure_demo(
+        app.state.store.as_ref(),
+        app.clock.as_ref(),
+    )
+    .await
+    .unwrap()
+    .id;
     let visitor = app.visitor(org, "Vera").await;
     let conversation = visitor.start_conversation().await;
     visitor.say(conversation.id, "hello before the cut").await;

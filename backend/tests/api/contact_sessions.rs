@@ -32,7 +32,9 @@ async fn the_credential_is_stored_only_as_a_hash() {
     let stored = app
         .state
         .store
-        .contact_session_by_token_hash(&parley_backend::sessions::hash_token(&visitor.token))
+        .contact_session_by_token_hash(&parley_backend::contacts::sessions::hash_token(
+            &visitor.token,
+        ))
         .await
         .unwrap()
         .expect("found by hash");

@@ -1,7 +1,8 @@
 //! `TestApp`: a running Parley plus typed helpers per actor (visitor, staff).
 
 use parley_backend::clock::ManualClock;
-use parley_backend::{Application, Config, app, organizations};
+use parley_backend::staff::organizations;
+use parley_backend::{Application, Config, secrets};
 use parley_shared::api::{ContactSessionCreated, Conversation, Message};
 use parley_shared::{ConversationId, ErrorBody, ErrorCode, MessageId, OrganizationId};
 use reqwest::{Response, StatusCode};
@@ -108,7 +109,7 @@ impl TestApp {
         let demo_operator = app.demo_operator();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
-        let admin_token = app::admin_token(&config).expect("admin token");
+        let admin_token = secrets::admin_token(&config).expect("admin token");
         Self {
             base,
             client: reqwest::Client::new(),

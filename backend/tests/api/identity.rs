@@ -3,7 +3,7 @@
 
 use crate::helpers::{ClockExt, Staff, TestApp, assert_error};
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
-use parley_backend::identity::user_hash;
+use parley_backend::contacts::identity::user_hash;
 use parley_shared::ErrorCode;
 use parley_shared::api::ContactSessionCreated;
 use reqwest::StatusCode;

@@ -170,7 +170,9 @@ async fn retention_deletes_old_conversations_and_sessions_and_keeps_recent_ones(
     let recent_conversation = recent.start_conversation().await;
     recent.say(recent_conversation.id, "from today").await;
 
-    let report = parley_backend::privacy::sweep(&app.state).await.unwrap();
+    let report = parley_backend::contacts::privacy::sweep(&app.state)
+        .await
+        .unwrap();
     assert_eq!(
         (report.conversations, report.messages, report.sessions),
         (1, 1, 1)
@@ -185,7 +187,9 @@ async fn retention_deletes_old_conversations_and_sessions_and_keeps_recent_ones(
     );
     assert_eq!(recent.messages(recent_conversation.id).await.len(), 1);
     // A second pass finds nothing more.
-    let again = parley_backend::privacy::sweep(&app.state).await.unwrap();
+    let again = parley_backend::contacts::privacy::sweep(&app.state)
+        .await
+        .unwrap();
     assert_eq!(again.conversations + again.sessions, 0);
 }
 
@@ -196,7 +200,9 @@ async fn with_retention_off_nothing_is_deleted() {
     let visitor = app.visitor(org, "Old").await;
     let conversation = visitor.start_conversation().await;
     app.clock.advance_secs(3650 * 86_400);
-    let report = parley_backend::privacy::sweep(&app.state).await.unwrap();
+    let report = parley_backend::contacts::privacy::sweep(&app.state)
+        .await
+        .unwrap();
     assert_eq!(report.conversations + report.sessions, 0);
     assert!(
         app.state

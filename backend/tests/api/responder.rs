@@ -600,12 +600,32 @@ async fn many_workers_and_many_questions_give_exactly_one_answer_each() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Nothing more can come once every answer job is finished (waited for, not slept on).
+    for _ in 0..100 {
+        let unfinished = app
+            .state
+            .store
+            .unfinished_jobs(responder::ANSWER)
+            .await
+            .unwrap();
+        if unfinished == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        app.state
+            .store
+            .unfinished_jobs(responder::ANSWER)
+            .await
+            .unwrap(),
+        0
+    );
     let answers = assistant_messages(&visitor, conversation.id).await;
     let mut ids: Vec<MessageId> = answers.iter().map(|m| m.id).collect();
     let mut expected: Vec<MessageId> = questions
         .iter()
-        .map(|q| responder::answer_for(responder::job_for(*q)))
+        .map(|q| responder::answer_for(responder::job_for(*q, org, conversation.id).id))
         .collect();
     ids.sort();
     expected.sort();
@@ -886,8 +906,26 @@ async fn a_server_killed_before_the_answer_answers_once_after_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(answers, vec!["Answer after restart."]);
-    // Nothing else comes later.
-    tokio::time::sleep(Duration::from_millis(2000)).await;
+    // Nothing else comes later: no job is left that could answer again (read from the
+    // server's own database, waiting for the job's end with a deadline, not for time).
+    let db = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("parley.db").display()
+    ))
+    .await
+    .unwrap();
+    let mut pending = -1;
+    for _ in 0..100 {
+        pending = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE state = 'pending'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pending, 0, "the answer job is finished");
     assert_eq!(assistant().await, vec!["Answer after restart."]);
     assert_eq!(fake.request_count(), 2);
 }

@@ -2,9 +2,9 @@
 //! as the GDPR's articles 15 and 17 ask) and the retention task that deletes old
 //! conversations and sessions.
 
-use crate::accounts::Operator;
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::staff::accounts::Operator;
+use crate::state::State;
 use crate::store::{ConversationCursor, Erased};
 use parley_shared::limits::validate_email;
 use parley_shared::staff::{ContactExport, ContactRequest, ErasureReport, ExportedConversation};
@@ -20,11 +20,7 @@ fn email_of(req: &ContactRequest) -> Result<String> {
 /// Everything the operator's organization holds about `req.email`: sessions (with their
 /// browser metadata), conversations and messages. Owners and admins only (`Forbidden`);
 /// `Field` (422) for a malformed email. An unknown email exports empty lists.
-pub async fn export(
-    state: &AppState,
-    op: &Operator,
-    req: &ContactRequest,
-) -> Result<ContactExport> {
+pub async fn export(state: &State, op: &Operator, req: &ContactRequest) -> Result<ContactExport> {
     op.require_manager()?;
     let email = email_of(req)?;
     let sessions = state
@@ -75,7 +71,7 @@ pub async fn export(
         exported_at: state.clock.now(),
         sessions: sessions
             .into_iter()
-            .map(crate::staff::contact_details)
+            .map(crate::staff::inbox::contact_details)
             .collect(),
         conversations,
     })
@@ -91,7 +87,7 @@ fn report(e: Erased) -> ErasureReport {
 
 /// Deletes everything the operator's organization holds about `req.email` (sessions end at
 /// once). Owners and admins only (`Forbidden`); `Field` (422) for a malformed email.
-pub async fn erase(state: &AppState, op: &Operator, req: &ContactRequest) -> Result<ErasureReport> {
+pub async fn erase(state: &State, op: &Operator, req: &ContactRequest) -> Result<ErasureReport> {
     op.require_manager()?;
     let email = email_of(req)?;
     let erased = state
@@ -109,7 +105,7 @@ pub async fn erase(state: &AppState, op: &Operator, req: &ContactRequest) -> Res
 
 /// One retention pass at the injected clock's now: with `retention_days` set, deletes what
 /// is older. Returns what was deleted (nothing when retention is off).
-pub async fn sweep(state: &AppState) -> Result<ErasureReport> {
+pub async fn sweep(state: &State) -> Result<ErasureReport> {
     let days = state.config.retention_days;
     if days == 0 {
         return Ok(report(Erased::default()));
@@ -126,7 +122,7 @@ pub async fn sweep(state: &AppState) -> Result<ErasureReport> {
 }
 
 /// Runs [`sweep`] every `retention_sweep_secs` (first pass at start), when retention is on.
-pub fn spawn_retention(state: &AppState) {
+pub fn spawn_retention(state: &State) {
     if state.config.retention_days == 0 {
         return;
     }

@@ -4,10 +4,10 @@
 //! or remove owners; the last owner cannot leave or be removed (409). An invite is a link
 //! with a single-use token (256 random bits, stored hashed) that expires after 7 days.
 
-use crate::accounts::{self, Operator};
-use crate::app::AppState;
+use crate::contacts::sessions::{hash_token, new_token};
 use crate::error::{Error, Result};
-use crate::sessions::{hash_token, new_token};
+use crate::staff::accounts::{self, Operator};
+use crate::state::State;
 use crate::store::{InviteRow, StoreError, User};
 use parley_shared::limits::{validate_email, validate_label, validate_password};
 use parley_shared::staff::{AcceptInvite, Invite, InviteCreated, InviteInfo, Member, Role};
@@ -17,14 +17,14 @@ use parley_shared::{InviteId, OrganizationId, UserId};
 pub const INVITE_TTL_SECS: i64 = 7 * 24 * 3600;
 
 /// Members of the operator's organization (any role may see them).
-pub async fn list(state: &AppState, op: &Operator) -> Result<Vec<Member>> {
+pub async fn list(state: &State, op: &Operator) -> Result<Vec<Member>> {
     Ok(state.store.members(op.organization_id).await?)
 }
 
 /// Removes `user` from the operator's organization. Managers may remove others (only
 /// owners remove owners); anyone may remove themselves. Errors: `Forbidden`,
 /// `MemberNotFound`, `LastOwner`.
-pub async fn remove(state: &AppState, op: &Operator, user: UserId) -> Result<()> {
+pub async fn remove(state: &State, op: &Operator, user: UserId) -> Result<()> {
     if user != op.user.id {
         op.require_manager()?;
     }
@@ -56,7 +56,7 @@ fn view(i: &InviteRow) -> Invite {
 }
 
 /// A new invite link for `role`. Errors: `Forbidden` (agents; admins inviting owners).
-pub async fn create_invite(state: &AppState, op: &Operator, role: Role) -> Result<InviteCreated> {
+pub async fn create_invite(state: &State, op: &Operator, role: Role) -> Result<InviteCreated> {
     op.require_manager()?;
     if role == Role::Owner && op.role != Role::Owner {
         return Err(Error::Forbidden("only owners can invite owners"));
@@ -83,7 +83,7 @@ pub async fn create_invite(state: &AppState, op: &Operator, role: Role) -> Resul
 }
 
 /// Unused, unexpired invites (managers only).
-pub async fn list_invites(state: &AppState, op: &Operator) -> Result<Vec<Invite>> {
+pub async fn list_invites(state: &State, op: &Operator) -> Result<Vec<Invite>> {
     op.require_manager()?;
     let rows = state
         .store
@@ -93,7 +93,7 @@ pub async fn list_invites(state: &AppState, op: &Operator) -> Result<Vec<Invite>
 }
 
 /// Revokes an unused invite (managers only). Unknown → `InviteNotFound`.
-pub async fn revoke_invite(state: &AppState, op: &Operator, id: InviteId) -> Result<()> {
+pub async fn revoke_invite(state: &State, op: &Operator, id: InviteId) -> Result<()> {
     op.require_manager()?;
     if state.store.delete_invite(op.organization_id, id).await? {
         Ok(())
@@ -103,7 +103,7 @@ pub async fn revoke_invite(state: &AppState, op: &Operator, id: InviteId) -> Res
 }
 
 /// The usable invite behind `token`; unknown, used or expired → `InviteNotFound`.
-async fn usable(state: &AppState, token: &str) -> Result<InviteRow> {
+async fn usable(state: &State, token: &str) -> Result<InviteRow> {
     match state
         .store
         .invite_by_token_hash(&hash_token(token.trim()))
@@ -115,7 +115,7 @@ async fn usable(state: &AppState, token: &str) -> Result<InviteRow> {
 }
 
 /// What an invite link offers (public: organization name, role, expiry).
-pub async fn lookup(state: &AppState, token: &str) -> Result<InviteInfo> {
+pub async fn lookup(state: &State, token: &str) -> Result<InviteInfo> {
     let invite = usable(state, token).await?;
     let org = state
         .store
@@ -133,7 +133,7 @@ pub async fn lookup(state: &AppState, token: &str) -> Result<InviteInfo> {
 /// `email` + `password`. Returns the account and the organization joined. Errors:
 /// `InviteNotFound`, `Field` (422), `EmailTaken` (409).
 pub async fn accept(
-    state: &AppState,
+    state: &State,
     req: AcceptInvite,
     current: Option<UserId>,
 ) -> Result<(UserId, OrganizationId)> {

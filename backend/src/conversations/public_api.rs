@@ -5,12 +5,12 @@
 //! and operators, the operator named in `metadata.operator`), `SYSTEM`. Keys are `pk_` + 256
 //! random bits; only their SHA-256 is stored.
 
-use crate::accounts::Operator;
-use crate::app::AppState;
 use crate::clock::Clock;
+use crate::contacts::sessions::{hash_token, new_token};
 use crate::conversations::{decode_cursor, encode_cursor};
 use crate::error::{Error, Result};
-use crate::sessions::{hash_token, new_token};
+use crate::staff::accounts::Operator;
+use crate::state::State;
 use crate::store::{ApiKeyRow, ChatRow, Organization, Store, TreeMessage};
 use parley_shared::api::MessageRole;
 use parley_shared::limits::{MAX_PAGE_LIMIT, validate_label};
@@ -66,7 +66,7 @@ pub async fn create_key(
 }
 
 /// Dashboard: a new key (managers only).
-pub async fn create_for(state: &AppState, op: &Operator, name: &str) -> Result<ApiKeyCreated> {
+pub async fn create_for(state: &State, op: &Operator, name: &str) -> Result<ApiKeyCreated> {
     op.require_manager()?;
     create_key(
         state.store.as_ref(),
@@ -79,7 +79,7 @@ pub async fn create_for(state: &AppState, op: &Operator, name: &str) -> Result<A
 }
 
 /// Dashboard: the organization's keys (managers only).
-pub async fn list_keys(state: &AppState, op: &Operator) -> Result<Vec<ApiKey>> {
+pub async fn list_keys(state: &State, op: &Operator) -> Result<Vec<ApiKey>> {
     op.require_manager()?;
     Ok(state
         .store
@@ -91,7 +91,7 @@ pub async fn list_keys(state: &AppState, op: &Operator) -> Result<Vec<ApiKey>> {
 }
 
 /// Dashboard: revokes a key (managers only); unknown → `ApiKeyNotFound`.
-pub async fn revoke_key(state: &AppState, op: &Operator, id: ApiKeyId) -> Result<()> {
+pub async fn revoke_key(state: &State, op: &Operator, id: ApiKeyId) -> Result<()> {
     op.require_manager()?;
     if state
         .store
@@ -105,7 +105,7 @@ pub async fn revoke_key(state: &AppState, op: &Operator, id: ApiKeyId) -> Result
 }
 
 /// The organization a valid, unrevoked key belongs to; otherwise `ApiKeyInvalid` (401).
-pub async fn authenticate(state: &AppState, key: Option<&str>) -> Result<OrganizationId> {
+pub async fn authenticate(state: &State, key: Option<&str>) -> Result<OrganizationId> {
     let key = key
         .map(str::trim)
         .filter(|k| k.starts_with("pk_"))
@@ -158,7 +158,7 @@ fn chat(org: &Organization, row: ChatRow) -> Chat {
 /// `GET /chat/list`: every chat of the organization, most recently updated first. With
 /// `limit` (1–100), one page and the cursor of the next (`None` at the end).
 pub async fn list_chats(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     cursor: Option<&str>,
     limit: Option<u32>,
@@ -250,7 +250,7 @@ fn chat_message(t: TreeMessage, max_sibling: &HashMap<Option<MessageId>, u64>) -
 /// `GET /chat/:chatId/messages`: chronological; unknown chat or another organization's →
 /// `ChatNotFound` (404).
 pub async fn chat_messages(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     raw_id: &str,
 ) -> Result<Vec<ChatMessage>> {

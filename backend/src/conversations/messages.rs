@@ -1,8 +1,8 @@
 //! Messages: sending (idempotent on the client's message ID), listing, live publication.
 
-use crate::app::AppState;
 use crate::conversations::{OwnConversation, get_own, page_limit};
 use crate::error::{Error, Result};
+use crate::state::State;
 use crate::store::{ContactSession, Inserted, NewMessage};
 use parley_shared::api::{ConversationStatus, Message, MessageRole, Page, SendMessage, StaffReply};
 use parley_shared::limits::{ContentError, validate_content};
@@ -11,7 +11,7 @@ use parley_shared::{ConversationId, MessageId, OrganizationId};
 /// Display name of staff replies that name no operator.
 const DEFAULT_STAFF_NAME: &str = "Support";
 
-fn check_content(state: &AppState, content: &str) -> Result<()> {
+fn check_content(state: &State, content: &str) -> Result<()> {
     validate_content(content, state.config.max_message_chars).map_err(|e| match e {
         ContentError::Empty => Error::MessageEmpty,
         ContentError::TooLong { max } => Error::MessageTooLong { max },
@@ -27,12 +27,12 @@ fn same_message(stored: &Message, new: &NewMessage) -> bool {
 
 /// Stores `new` and publishes it; a replay of an existing ID returns the stored message if
 /// it is the same message, `MessageIdConflict` otherwise. The bool is `true` when created.
-async fn insert(state: &AppState, org: OrganizationId, new: NewMessage) -> Result<(Message, bool)> {
+async fn insert(state: &State, org: OrganizationId, new: NewMessage) -> Result<(Message, bool)> {
     match state.store.insert_message(&new).await? {
         Inserted::Created(message) => {
             state.hub.message_created(org, &message);
             if new.answer_job.is_some() {
-                state.responder.wake();
+                state.jobs.ring(crate::responder::ANSWER);
             }
             Ok((message, true))
         }
@@ -45,7 +45,7 @@ async fn insert(state: &AppState, org: OrganizationId, new: NewMessage) -> Resul
 /// [`OwnConversation`]). Errors: `MessageEmpty`, `MessageTooLong`, `ConversationResolved`,
 /// `MessageIdConflict`.
 pub async fn send_as_contact(
-    state: &AppState,
+    state: &State,
     own: &OwnConversation,
     req: SendMessage,
 ) -> Result<(Message, bool)> {
@@ -59,7 +59,13 @@ pub async fn send_as_contact(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: None,
-        answer_job: Some(crate::responder::job_for(req.id)),
+        // A visitor's message asks the assistant for an answer.
+        answer_job: Some(crate::responder::job_for(
+            req.id,
+            own.session.organization_id,
+            own.id,
+        )),
+        stops_responder: false,
     };
     if own.status == ConversationStatus::Resolved {
         // A retry of a message accepted before the conversation was resolved still succeeds.
@@ -74,7 +80,7 @@ pub async fn send_as_contact(
 /// A staff reply (interim admin API until the dashboard exists). Errors:
 /// `ConversationNotFound`, `MessageEmpty`, `MessageTooLong`, `MessageIdConflict`.
 pub async fn send_as_staff(
-    state: &AppState,
+    state: &State,
     conversation_id: ConversationId,
     req: StaffReply,
 ) -> Result<(Message, bool)> {
@@ -98,13 +104,15 @@ pub async fn send_as_staff(
         created_at: state.clock.now(),
         sibling_of: None,
         answer_job: None,
+        // A person has answered: the assistant steps back.
+        stops_responder: true,
     };
     store_staff_message(state, owned.conversation.organization_id, new).await
 }
 
 /// Checks and stores a staff message (operator or admin API) and publishes it.
 pub async fn store_staff_message(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     new: NewMessage,
 ) -> Result<(Message, bool)> {
@@ -116,7 +124,7 @@ pub async fn store_staff_message(
 /// [`OwnConversation`]) in `seq` order, after the `cursor` (a previous page's `nextCursor`,
 /// i.e. a `seq`; malformed → `BadRequest`).
 pub async fn list_own(
-    state: &AppState,
+    state: &State,
     own: &OwnConversation,
     cursor: Option<&str>,
     limit: Option<u32>,
@@ -127,7 +135,7 @@ pub async fn list_own(
 /// A page of a conversation's messages after `cursor` (a `seq`; malformed → `BadRequest`),
 /// for callers that have checked access.
 pub async fn page(
-    state: &AppState,
+    state: &State,
     conversation_id: ConversationId,
     cursor: Option<&str>,
     limit: Option<u32>,
@@ -160,7 +168,7 @@ pub const MAX_FEEDBACK_CHARS: usize = 1000;
 /// (not theirs), `MessageNotFound` (not in this conversation), `Validation` (their own or a
 /// system message, or a comment over 1,000 characters).
 pub async fn rate(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     conversation_id: ConversationId,
     message_id: MessageId,
@@ -206,7 +214,7 @@ pub async fn rate(
 /// `Validation` (not one of the contact's messages), `MessageEmpty`, `MessageTooLong`,
 /// `ConversationResolved`, `MessageIdConflict`.
 pub async fn edit_as_contact(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     conversation_id: ConversationId,
     original: MessageId,
@@ -232,7 +240,12 @@ pub async fn edit_as_contact(
         content: req.content,
         created_at: state.clock.now(),
         sibling_of: Some(original),
-        answer_job: Some(crate::responder::job_for(req.id)),
+        answer_job: Some(crate::responder::job_for(
+            req.id,
+            conversation.organization_id,
+            conversation_id,
+        )),
+        stops_responder: false,
     };
     if conversation.status == ConversationStatus::Resolved {
         return match state.store.message(new.id).await? {

@@ -2,9 +2,9 @@
 //! accent color, allowed origins. Staff edit them in the dashboard; the widget and the
 //! embed script read the public part ([`WidgetConfig`]).
 
-use crate::accounts::Operator;
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::staff::accounts::Operator;
+use crate::state::State;
 use parley_shared::api::WidgetConfig;
 use parley_shared::limits::{
     FieldError, MAX_GREETING_CHARS, MAX_ORIGINS, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS,
@@ -15,14 +15,14 @@ use parley_shared::staff::WidgetSettings;
 use parley_shared::{OrganizationId, ProjectId};
 
 /// The organization's settings (defaults when never saved). Unknown → `OrganizationNotFound`.
-pub async fn get(state: &AppState, org: OrganizationId) -> Result<WidgetSettings> {
+pub async fn get(state: &State, org: OrganizationId) -> Result<WidgetSettings> {
     Ok(state.store.widget_settings(org).await?.unwrap_or_default())
 }
 
 /// What the widget may know: 404 `organization_not_found` for an unknown ID, 404
 /// `not_found` for a project that is not the organization's.
 pub async fn widget_config(
-    state: &AppState,
+    state: &State,
     id: OrganizationId,
     project: Option<ProjectId>,
 ) -> Result<WidgetConfig> {
@@ -39,7 +39,7 @@ pub async fn widget_config(
         suggested_messages: settings.suggested_messages,
         accent_color: settings.accent_color,
         allowed_origins: settings.allowed_origins,
-        identity_required: crate::identity::required(state, id).await?,
+        identity_required: crate::contacts::identity::required(state, id).await?,
     })
 }
 
@@ -106,7 +106,7 @@ pub fn validate(raw: WidgetSettings) -> Result<WidgetSettings, FieldError> {
 
 /// Saves the organization's settings after [`validate`]; returns them as stored.
 pub async fn put(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     raw: WidgetSettings,
 ) -> Result<WidgetSettings> {
@@ -119,7 +119,7 @@ pub async fn put(
 }
 
 /// The project `id` if it belongs to `org`; otherwise `ProjectNotFound`.
-pub async fn project_of(state: &AppState, org: OrganizationId, id: ProjectId) -> Result<Project> {
+pub async fn project_of(state: &State, org: OrganizationId, id: ProjectId) -> Result<Project> {
     match state.store.project(id).await? {
         Some((owner, project)) if owner == org => Ok(project),
         _ => Err(Error::ProjectNotFound),
@@ -129,7 +129,7 @@ pub async fn project_of(state: &AppState, org: OrganizationId, id: ProjectId) ->
 /// The settings in force for a widget of `org` on `project`: the project's own when saved,
 /// else the organization's.
 pub async fn effective(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     project: Option<ProjectId>,
 ) -> Result<WidgetSettings> {
@@ -144,7 +144,7 @@ pub async fn effective(
 
 /// A project's settings as the dashboard edits them (the organization's until saved).
 pub async fn get_for_project(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ProjectId,
 ) -> Result<WidgetSettings> {
@@ -153,7 +153,7 @@ pub async fn get_for_project(
 
 /// Saves a project's own settings (managers only).
 pub async fn put_for_project(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ProjectId,
     raw: WidgetSettings,
@@ -169,12 +169,12 @@ pub async fn put_for_project(
 }
 
 /// The organization's projects.
-pub async fn projects(state: &AppState, op: &Operator) -> Result<Vec<Project>> {
+pub async fn projects(state: &State, op: &Operator) -> Result<Vec<Project>> {
     Ok(state.store.projects(op.organization_id).await?)
 }
 
 /// A new project (managers only).
-pub async fn create_project(state: &AppState, op: &Operator, name: &str) -> Result<Project> {
+pub async fn create_project(state: &State, op: &Operator, name: &str) -> Result<Project> {
     op.require_manager()?;
     let now = state.clock.now();
     let project = Project {

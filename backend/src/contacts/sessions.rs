@@ -2,9 +2,9 @@
 //! Rules from seed 001: a session lasts 24 h; one used within 4 h of its expiry is extended
 //! to 24 h from then (both configurable).
 
-use crate::app::AppState;
+use crate::contacts::identity;
 use crate::error::{Error, Result};
-use crate::identity;
+use crate::state::State;
 use crate::store::{self, ContactSession};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -89,7 +89,7 @@ fn name_and_email(
     Ok((validate_name(&name)?, email))
 }
 
-async fn refuse_blocked(state: &AppState, org: OrganizationId, email: &str) -> Result<()> {
+async fn refuse_blocked(state: &State, org: OrganizationId, email: &str) -> Result<()> {
     if state
         .store
         .contact_blocked(org, &email.to_lowercase())
@@ -105,7 +105,7 @@ async fn refuse_blocked(state: &AppState, org: OrganizationId, email: &str) -> R
 /// Errors: `OrganizationNotFound` (404), `IdentityInvalid` (401), `IdentityRequired` (403,
 /// no identity for a "verified only" organization), `ContactBlocked` (403), `Field` (422).
 pub async fn create(
-    state: &AppState,
+    state: &State,
     req: CreateContactSession,
 ) -> Result<api::ContactSessionCreated> {
     let org = req.organization_id;
@@ -153,7 +153,7 @@ pub async fn create(
 /// `IdentityMismatch` (409, verified as another user: start a new session),
 /// `ContactBlocked` (403), `SessionInvalid` (401, lost a race with another identify), `Field`.
 pub async fn identify(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     claimed: &api::Identity,
 ) -> Result<api::ContactSessionCreated> {
@@ -191,7 +191,7 @@ pub async fn identify(
 
 /// Checks a bearer credential and counts it as a use: unknown → `SessionInvalid`, past its
 /// expiry → `SessionExpired`; within the refresh window of expiry it is extended.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<store::ContactSession> {
+pub async fn authenticate(state: &State, token: &str) -> Result<store::ContactSession> {
     if token.len() != TOKEN_CHARS {
         return Err(Error::SessionInvalid);
     }
@@ -206,7 +206,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<store::Contac
 /// [`crate::conversations::get_own`]), in one query; gives its status. Errors: those of
 /// `authenticate`, then `ConversationNotFound`.
 pub async fn authenticate_in_conversation(
-    state: &AppState,
+    state: &State,
     token: &str,
     id: ConversationId,
 ) -> Result<(store::ContactSession, ConversationStatus)> {
@@ -228,7 +228,7 @@ pub async fn authenticate_in_conversation(
 /// The checks of a looked-up credential: revoked or unknown, expired, unverified where
 /// verification is required; extends it within the refresh window.
 async fn accept(
-    state: &AppState,
+    state: &State,
     session: Option<store::ContactSession>,
 ) -> Result<store::ContactSession> {
     let mut session = session.ok_or(Error::SessionInvalid)?;

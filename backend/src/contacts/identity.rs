@@ -2,8 +2,8 @@
 //! replaceable), "verified only", and checking a visitor's identity against it. The checks
 //! themselves live in `parley_shared::identity` (fuzzed without the server).
 
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::state::State;
 use crate::store::IdentitySettingsRow;
 use parley_shared::OrganizationId;
 use parley_shared::api::Identity;
@@ -18,12 +18,12 @@ pub fn verify(secret: &str, identity: &Identity, now_secs: i64) -> Result<Verifi
 }
 
 /// The organization's settings, generating its secret (256 random bits) the first time.
-pub async fn settings_row(state: &AppState, org: OrganizationId) -> Result<IdentitySettingsRow> {
+pub async fn settings_row(state: &State, org: OrganizationId) -> Result<IdentitySettingsRow> {
     if let Some(row) = state.store.identity_settings(org).await? {
         return Ok(row);
     }
     let row = IdentitySettingsRow {
-        secret: crate::sessions::new_token(),
+        secret: crate::contacts::sessions::new_token(),
         required: false,
     };
     state
@@ -45,7 +45,7 @@ pub fn view(row: &IdentitySettingsRow) -> IdentitySettings {
 /// Sets "verified only"; with `rotate`, replaces the secret (every identity signed with the
 /// old one stops verifying).
 pub async fn update(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     required: bool,
     rotate: bool,
@@ -53,7 +53,7 @@ pub async fn update(
     let mut row = settings_row(state, org).await?;
     row.required = required;
     if rotate {
-        row.secret = crate::sessions::new_token();
+        row.secret = crate::contacts::sessions::new_token();
     }
     state
         .store
@@ -63,7 +63,7 @@ pub async fn update(
 }
 
 /// Whether the organization takes verified visitors only (no row: not required).
-pub async fn required(state: &AppState, org: OrganizationId) -> Result<bool> {
+pub async fn required(state: &State, org: OrganizationId) -> Result<bool> {
     Ok(state
         .store
         .identity_settings(org)
@@ -74,7 +74,7 @@ pub async fn required(state: &AppState, org: OrganizationId) -> Result<bool> {
 /// Verifies `identity` for `org`: an organization that never set up identity verification
 /// has no secret, so every identity is `IdentityInvalid`.
 pub async fn verify_for(
-    state: &AppState,
+    state: &State,
     org: OrganizationId,
     identity: &Identity,
 ) -> Result<Verified> {

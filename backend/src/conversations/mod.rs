@@ -3,9 +3,15 @@
 //! Access rule (the check seed 001 found missing): a conversation is visible only to the
 //! contact session that started it, inside that session's organization. Any other ID is
 //! answered as "not found", so a caller cannot even learn that it exists.
+//!
+//! Messages (`messages`) and the public REST API's read model of chats (`public_api`) live
+//! beside them; attachments will too.
 
-use crate::app::AppState;
+pub mod messages;
+pub mod public_api;
+
 use crate::error::{Error, Result};
+use crate::state::State;
 use crate::store::{ContactSession, ConversationCursor};
 use parley_shared::api::{Conversation, ConversationStatus, Page};
 use parley_shared::limits::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
@@ -21,7 +27,7 @@ pub fn page_limit(requested: Option<u32>) -> u32 {
 /// Starts a new, empty `unresolved` conversation for the session, on `project` (one of the
 /// session's organization's projects, else `ProjectNotFound`) if named.
 pub async fn create(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     project: Option<ProjectId>,
 ) -> Result<Conversation> {
@@ -51,7 +57,7 @@ pub async fn create(
 }
 
 /// A contact session and one of its own conversations, checked together (see
-/// [`crate::sessions::authenticate_in_conversation`]).
+/// [`crate::contacts::sessions::authenticate_in_conversation`]).
 #[derive(Clone, Debug)]
 pub struct OwnConversation {
     /// The authenticated session.
@@ -64,7 +70,7 @@ pub struct OwnConversation {
 
 /// The session's own conversation `id`; anything else is `ConversationNotFound`.
 pub async fn get_own(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     id: ConversationId,
 ) -> Result<Conversation> {
@@ -97,7 +103,7 @@ pub fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
 /// The session's conversations, most recent activity first; `cursor` is a previous page's
 /// `nextCursor` (malformed → `BadRequest`).
 pub async fn list_own(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     cursor: Option<&str>,
     limit: Option<u32>,
@@ -121,7 +127,7 @@ pub async fn list_own(
 
 /// Sets a conversation's status (staff action) and tells live subscribers.
 pub async fn set_status(
-    state: &AppState,
+    state: &State,
     id: ConversationId,
     status: ConversationStatus,
 ) -> Result<Conversation> {
@@ -142,7 +148,7 @@ pub async fn set_status(
 /// The contact asks for a person ("Talk to a person"): `unresolved` → `escalated`; already
 /// escalated is a no-op. Errors: `ConversationNotFound`, `ConversationResolved`.
 pub async fn escalate_own(
-    state: &AppState,
+    state: &State,
     session: &ContactSession,
     id: ConversationId,
 ) -> Result<Conversation> {

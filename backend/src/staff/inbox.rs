@@ -2,11 +2,11 @@
 //! contact, replies, status changes, read markers. Every function checks that the
 //! conversation belongs to the operator's organization; any other ID is `ConversationNotFound`.
 
-use crate::accounts::Operator;
-use crate::app::AppState;
+use crate::conversations::messages;
 use crate::conversations::{decode_cursor, encode_cursor, page_limit};
 use crate::error::{Error, Result};
-use crate::messages;
+use crate::staff::accounts::Operator;
+use crate::state::State;
 use crate::store::{NewMessage, OwnedConversation};
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole, Page};
 use parley_shared::staff::{
@@ -15,7 +15,7 @@ use parley_shared::staff::{
 use parley_shared::{ConversationId, MessageId};
 
 /// The conversation, if it belongs to the operator's organization.
-async fn own(state: &AppState, op: &Operator, id: ConversationId) -> Result<OwnedConversation> {
+async fn own(state: &State, op: &Operator, id: ConversationId) -> Result<OwnedConversation> {
     match state.store.conversation(id).await? {
         Some(owned) if owned.conversation.organization_id == op.organization_id => Ok(owned),
         _ => Err(Error::ConversationNotFound),
@@ -24,7 +24,7 @@ async fn own(state: &AppState, op: &Operator, id: ConversationId) -> Result<Owne
 
 /// The operator's organization's conversation `id` with its contact session.
 async fn own_with_contact(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ConversationId,
 ) -> Result<(OwnedConversation, crate::store::ContactSession)> {
@@ -39,7 +39,7 @@ async fn own_with_contact(
 
 /// One inbox tab, most recent activity first, in cursor pages.
 pub async fn inbox(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     filter: InboxFilter,
     cursor: Option<&str>,
@@ -70,7 +70,7 @@ pub async fn inbox(
 /// The inbox rows of `ids` as `op` sees them (live updates), in the order of `ids`; IDs
 /// outside `op`'s organization or unknown are left out.
 pub async fn inbox_items(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     ids: &[ConversationId],
 ) -> Result<Vec<InboxItem>> {
@@ -87,7 +87,7 @@ pub async fn inbox_items(
 
 /// The conversation with its contact panel.
 pub async fn detail(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ConversationId,
 ) -> Result<ConversationDetail> {
@@ -116,7 +116,7 @@ pub fn contact_details(session: crate::store::ContactSession) -> ContactDetails 
 /// Blocks the contact of conversation `id` ("block contact"): every session of their email
 /// in the organization is revoked at once (their requests answer 401, live sockets end at
 /// the next ping) and the email can start no new session. Any operator may block.
-pub async fn block_contact(state: &AppState, op: &Operator, id: ConversationId) -> Result<()> {
+pub async fn block_contact(state: &State, op: &Operator, id: ConversationId) -> Result<()> {
     let (_, session) = own_with_contact(state, op, id).await?;
     state
         .store
@@ -131,7 +131,7 @@ pub async fn block_contact(state: &AppState, op: &Operator, id: ConversationId) 
 
 /// Messages in `seq` order after `cursor` (a `seq`).
 pub async fn messages(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ConversationId,
     cursor: Option<&str>,
@@ -143,7 +143,7 @@ pub async fn messages(
 
 /// An operator's reply, shown to the visitor with the operator's display name.
 pub async fn reply(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ConversationId,
     req: OperatorReply,
@@ -159,13 +159,15 @@ pub async fn reply(
         created_at: state.clock.now(),
         sibling_of: None,
         answer_job: None,
+        // A person has answered: the assistant steps back.
+        stops_responder: true,
     };
     messages::store_staff_message(state, op.organization_id, new).await
 }
 
 /// Resolve, escalate or reopen.
 pub async fn set_status(
-    state: &AppState,
+    state: &State,
     op: &Operator,
     id: ConversationId,
     status: ConversationStatus,
@@ -175,12 +177,7 @@ pub async fn set_status(
 }
 
 /// Records that `op` has read `id` up to `seq`.
-pub async fn mark_read(
-    state: &AppState,
-    op: &Operator,
-    id: ConversationId,
-    seq: u64,
-) -> Result<()> {
+pub async fn mark_read(state: &State, op: &Operator, id: ConversationId, seq: u64) -> Result<()> {
     own(state, op, id).await?;
     state.store.mark_read(id, op.user.id, seq).await?;
     Ok(())

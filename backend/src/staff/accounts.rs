@@ -5,86 +5,17 @@
 //! renewal goes past `staff_absolute_secs` (12 h) after login. Expiry is checked against
 //! the injected clock, so it is tested without sleeping.
 
-use crate::app::AppState;
 use crate::error::{Error, Result};
+use crate::state::State;
 use crate::store::{Organization, Store, User};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parley_shared::limits::{validate_email, validate_label, validate_password};
 use parley_shared::staff::{
     ChangePassword, LogIn, Me, Membership, OrganizationSummary, Role, SignUp, StaffUser,
 };
 use parley_shared::{OrganizationId, UserId};
-use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::time::Duration;
-
-/// Name of the staff session cookie.
-pub const COOKIE: &str = "parley_staff";
-const AUDIENCE: &str = "parley-dashboard";
-const ISSUER: &str = "parley";
-/// Renew a token once it is this old (seconds), so busy dashboards do not re-sign per request.
-const RENEW_AFTER_SECS: i64 = 60;
-
-/// Signing keys and the login throttle, shared by all requests.
-pub struct Accounts {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    /// Login attempts per account (`email:…`) and per client address (`ip:…`): a burst of
-    /// 5, then one more per minute.
-    throttle: DefaultKeyedRateLimiter<String>,
-}
-
-impl Accounts {
-    /// Keys from `secret` (HS256).
-    pub fn new(secret: &[u8]) -> Self {
-        let quota = Quota::with_period(Duration::from_secs(60))
-            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            throttle: RateLimiter::keyed(quota),
-        }
-    }
-
-    fn check(&self, key: String) -> Result<()> {
-        self.throttle.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            Error::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
-    }
-}
-
-/// The claims of a staff session token. Times are Unix seconds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StaffClaims {
-    /// The account.
-    pub sub: UserId,
-    /// The organization the session is scoped to.
-    pub org: OrganizationId,
-    /// Issued at.
-    pub iat: i64,
-    /// Expires at.
-    pub exp: i64,
-    /// When the person logged in (caps renewals).
-    pub auth_time: i64,
-    /// The account's session epoch when issued; a later logout bumps it, revoking this.
-    #[serde(default)]
-    pub sv: i64,
-    /// Always `parley-dashboard`.
-    pub aud: String,
-    /// Always `parley`.
-    pub iss: String,
-}
 
 /// A logged-in staff member acting in their current organization.
 #[derive(Clone, Debug)]
@@ -95,8 +26,6 @@ pub struct Operator {
     pub organization_id: OrganizationId,
     /// Their role there.
     pub role: Role,
-    /// The session's claims (for renewal).
-    pub claims: StaffClaims,
 }
 
 impl Operator {
@@ -110,115 +39,28 @@ impl Operator {
     }
 }
 
-fn now_secs(state: &AppState) -> i64 {
-    state.clock.now().unix_millis() / 1000
-}
-
-/// A signed session for `user` in `org`: its `Set-Cookie` header value and its claims.
-pub fn session_cookie(
-    state: &AppState,
+/// The operator behind a staff session of `user` in `org` issued at session epoch
+/// `epoch`: the account must exist, not have logged out (everywhere) since, and still be a
+/// member of `org`; otherwise `Unauthorized`.
+pub async fn operator(
+    state: &State,
     user: UserId,
     org: OrganizationId,
-    auth_time: i64,
     epoch: i64,
-) -> Result<(String, StaffClaims)> {
-    let now = now_secs(state);
-    let exp =
-        (now + state.config.staff_idle_secs).min(auth_time + state.config.staff_absolute_secs);
-    let claims = StaffClaims {
-        sub: user,
-        org,
-        iat: now,
-        exp,
-        auth_time,
-        sv: epoch,
-        aud: AUDIENCE.to_owned(),
-        iss: ISSUER.to_owned(),
-    };
-    let token = jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &state.accounts.encoding,
-    )
-    .map_err(|e| Error::Validation(format!("cannot sign the session: {e}")))?;
-    let secure = state
-        .config
-        .public_url
-        .as_deref()
-        .is_some_and(|u| u.starts_with("https://"));
-    let cookie = cookie::Cookie::build((COOKIE, token))
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .secure(secure)
-        .path("/")
-        .max_age(cookie::time::Duration::seconds((exp - now).max(0)))
-        .build()
-        .to_string();
-    Ok((cookie, claims))
-}
-
-/// A `Set-Cookie` value that deletes the session cookie.
-pub fn clear_cookie() -> String {
-    cookie::Cookie::build((COOKIE, ""))
-        .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .path("/")
-        .max_age(cookie::time::Duration::ZERO)
-        .build()
-        .to_string()
-}
-
-/// The claims of a valid, unexpired token; `None` otherwise. Only HS256 is accepted, and
-/// `aud`/`iss` must match.
-pub fn decode(state: &AppState, token: &str) -> Option<StaffClaims> {
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_audience(&[AUDIENCE]);
-    validation.set_issuer(&[ISSUER]);
-    // `exp` is checked below against the injected clock.
-    validation.validate_exp = false;
-    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-    let claims = jsonwebtoken::decode::<StaffClaims>(token, &state.accounts.decoding, &validation)
-        .ok()?
-        .claims;
-    let now = now_secs(state);
-    (claims.exp > now && claims.auth_time + state.config.staff_absolute_secs > now)
-        .then_some(claims)
-}
-
-/// Whether claims decoded earlier are still within their expiry and the absolute limit
-/// (long-lived sockets re-check this periodically).
-pub fn decode_claims_still_valid(state: &AppState, claims: &StaffClaims) -> bool {
-    let now = now_secs(state);
-    claims.exp > now && claims.auth_time + state.config.staff_absolute_secs > now
-}
-
-/// Whether a still-valid session should get a fresh token.
-pub fn should_renew(state: &AppState, claims: &StaffClaims) -> bool {
-    now_secs(state) - claims.iat >= RENEW_AFTER_SECS
-}
-
-/// The operator behind valid claims: the account must exist and still be a member of the
-/// session's organization; otherwise `Unauthorized`.
-pub async fn operator(state: &AppState, claims: StaffClaims) -> Result<Operator> {
-    let user = state
-        .store
-        .user(claims.sub)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-    // Logged out (everywhere) since this session was issued.
-    if user.session_epoch != claims.sv {
+) -> Result<Operator> {
+    let user = state.store.user(user).await?.ok_or(Error::Unauthorized)?;
+    if user.session_epoch != epoch {
         return Err(Error::Unauthorized);
     }
     let role = state
         .store
-        .membership(user.id, claims.org)
+        .membership(user.id, org)
         .await?
         .ok_or(Error::Unauthorized)?;
     Ok(Operator {
         user,
-        organization_id: claims.org,
+        organization_id: org,
         role,
-        claims,
     })
 }
 
@@ -255,7 +97,7 @@ fn decoy_hash() -> &'static str {
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$8zNcfLbF0mWCj1Bv6yCSmvH3Wg0ydfZYhTHvcNQdiAw"
 }
 
-fn normalize_email(raw: &str) -> Result<String> {
+fn checked_email(raw: &str) -> Result<String> {
     Ok(validate_email(raw)?.to_lowercase())
 }
 
@@ -264,8 +106,8 @@ fn default_display_name(email: &str) -> String {
 }
 
 /// A new account owning a new organization. Errors: `Field` (422), `EmailTaken` (409).
-pub async fn sign_up(state: &AppState, req: SignUp) -> Result<(User, OrganizationId)> {
-    let email = normalize_email(&req.email)?;
+pub async fn sign_up(state: &State, req: SignUp) -> Result<(User, OrganizationId)> {
+    let email = checked_email(&req.email)?;
     validate_password(&req.password)?;
     let org_name = validate_label(&req.organization_name, "organizationName")?;
     let display_name = match req
@@ -302,19 +144,16 @@ pub async fn sign_up(state: &AppState, req: SignUp) -> Result<(User, Organizatio
     Ok((user, org.id))
 }
 
-/// Checks credentials (throttled per account and per client address) and picks the
-/// account's first organization. Errors: `RateLimited` (429), `InvalidCredentials` (401),
-/// `Forbidden` when the account belongs to no organization.
-pub async fn log_in(
-    state: &AppState,
-    req: LogIn,
-    ip: Option<IpAddr>,
-) -> Result<(User, OrganizationId)> {
-    let email = req.email.trim().to_lowercase();
-    state.accounts.check(format!("email:{email}"))?;
-    if let Some(ip) = ip {
-        state.accounts.check(format!("ip:{ip}"))?;
-    }
+/// The form of an email that accounts are stored and looked up under.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks credentials and picks the account's first organization (the caller throttles
+/// attempts first). Errors: `InvalidCredentials` (401), `Forbidden` when the account
+/// belongs to no organization.
+pub async fn log_in(state: &State, req: LogIn) -> Result<(User, OrganizationId)> {
+    let email = normalize_email(&req.email);
     let user = state.store.user_by_email(&email).await?;
     let hash = user
         .as_ref()
@@ -334,13 +173,12 @@ pub async fn log_in(
     Ok((user, org.id))
 }
 
-/// Changes `op`'s password after checking the current one (throttled as log-in is, per
-/// account), and revokes every session of the account. Returns the new session epoch, for
-/// the caller's fresh cookie. Errors: `RateLimited` (429), `InvalidCredentials` (401),
+/// Changes `op`'s password after checking the current one (the caller throttles attempts
+/// as for log-in, per account), and revokes every session of the account. Returns the new
+/// session epoch, for the caller's fresh cookie. Errors: `InvalidCredentials` (401),
 /// `Field` (422).
-pub async fn change_password(state: &AppState, op: &Operator, req: ChangePassword) -> Result<i64> {
+pub async fn change_password(state: &State, op: &Operator, req: ChangePassword) -> Result<i64> {
     validate_password(&req.new_password)?;
-    state.accounts.check(format!("email:{}", op.user.email))?;
     if !verify_password(op.user.password_hash.clone(), req.current_password).await {
         return Err(Error::InvalidCredentials);
     }
@@ -353,7 +191,7 @@ pub async fn change_password(state: &AppState, op: &Operator, req: ChangePasswor
 }
 
 /// Who is logged in, and where.
-pub async fn me(state: &AppState, op: &Operator) -> Result<Me> {
+pub async fn me(state: &State, op: &Operator) -> Result<Me> {
     let memberships = state
         .store
         .memberships_of_user(op.user.id)
@@ -428,10 +266,10 @@ pub async fn create_member(
 /// The demo operator of the demo organization, created on first use; returns its email and
 /// password (kept in DATA_DIR/demo-operator-password).
 pub async fn ensure_demo_operator(
-    state: &AppState,
+    state: &State,
     org: &Organization,
 ) -> anyhow::Result<(String, String)> {
-    let password = crate::app::secret(&state.config, None, "demo-operator-password")?;
+    let password = crate::secrets::secret(&state.config, None, "demo-operator-password")?;
     let email = "demo@parley.localhost".to_owned();
     create_member(
         state.store.as_ref(),
