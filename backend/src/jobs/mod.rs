@@ -21,7 +21,7 @@ use parley_shared::Timestamp;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 /// Longest retry delay, in milliseconds.
 const MAX_RETRY_MS: i64 = 60_000;
@@ -66,12 +66,29 @@ pub trait Kind: Send + Sync + 'static {
     async fn give_up(&self, state: &State, job: &Job, why: &str) -> Result<()>;
 }
 
-/// The workers' wake-up bells, one per kind: a job recorded by this process is run at
-/// once instead of at the next poll.
-#[derive(Default)]
-pub struct Bells(Mutex<HashMap<&'static str, Arc<Notify>>>);
+/// The workers' wake-up bells, one per kind (a job recorded by this process is run at
+/// once instead of at the next poll), and a count of the jobs this process finished.
+pub struct Bells {
+    bells: Mutex<HashMap<&'static str, Arc<Notify>>>,
+    finished: watch::Sender<u64>,
+}
+
+impl Default for Bells {
+    fn default() -> Self {
+        Self {
+            bells: Mutex::default(),
+            finished: watch::Sender::new(0),
+        }
+    }
+}
 
 impl Bells {
+    /// Changes each time this process finishes a job (done, dropped or given up): watch it
+    /// to re-check the queue after each job's end rather than at fixed times.
+    pub fn finished(&self) -> watch::Receiver<u64> {
+        self.finished.subscribe()
+    }
+
     /// Wakes one idle worker of `kind` (or the next one to go idle).
     pub fn ring(&self, kind: &'static str) {
         self.bell(kind).notify_one();
@@ -79,7 +96,7 @@ impl Bells {
 
     fn bell(&self, kind: &'static str) -> Arc<Notify> {
         let mut bells = self
-            .0
+            .bells
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         bells.entry(kind).or_default().clone()
@@ -106,22 +123,26 @@ pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
     else {
         return Ok(false);
     };
-    match kind.run(state, &job).await? {
-        Outcome::Done => state.store.finish_job(job.id, None).await?,
-        Outcome::Dropped(why) => state.store.finish_job(job.id, Some(&why)).await?,
+    let error = match kind.run(state, &job).await? {
+        Outcome::Done => None,
+        Outcome::Dropped(why) => Some(why),
         Outcome::Retry(why) if job.attempts < policy.max_attempts => {
             let shift = job.attempts.saturating_sub(1).min(16);
             let delay = (millis(policy.retry_base) << shift).min(MAX_RETRY_MS);
             let at = Timestamp::from_unix_millis(wall_clock().unix_millis() + delay);
             tracing::info!(job = %job.id, kind = kind.name(), attempt = job.attempts, error = %why, "job will retry");
             state.store.retry_job(job.id, at, &why).await?;
+            return Ok(true);
         }
         Outcome::Retry(why) | Outcome::GiveUp(why) => {
             tracing::warn!(job = %job.id, kind = kind.name(), error = %why, "job gave up");
             kind.give_up(state, &job, &why).await?;
-            state.store.finish_job(job.id, Some(&why)).await?;
+            Some(why)
         }
-    }
+    };
+    state.store.finish_job(job.id, error.as_deref()).await?;
+    tracing::debug!(job = %job.id, kind = kind.name(), "job finished");
+    state.jobs.finished.send_modify(|n| *n += 1);
     Ok(true)
 }
 

@@ -153,7 +153,7 @@ macro_rules! impl_job_store {
                     "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state = 'pending'",
                 )
                 .bind(kind)
-                .fetch_one(&self.writer)
+                .fetch_one(&self.reader)
                 .await?;
                 Ok(u64_of(n))
             }

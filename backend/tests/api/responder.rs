@@ -600,27 +600,23 @@ async fn many_workers_and_many_questions_give_exactly_one_answer_each() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Nothing more can come once every answer job is finished (waited for, not slept on).
-    for _ in 0..100 {
-        let unfinished = app
-            .state
-            .store
-            .unfinished_jobs(responder::ANSWER)
+    // Nothing more can come once every answer job is finished: re-checked at each job's end
+    // (the queue's `finished` signal), within a deadline.
+    let mut finished = app.state.jobs.finished();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app
+        .state
+        .store
+        .unfinished_jobs(responder::ANSWER)
+        .await
+        .unwrap()
+        > 0
+    {
+        tokio::time::timeout_at(deadline, finished.changed())
             .await
+            .expect("every answer job finishes within 10 s")
             .unwrap();
-        if unfinished == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        app.state
-            .store
-            .unfinished_jobs(responder::ANSWER)
-            .await
-            .unwrap(),
-        0
-    );
     let answers = assistant_messages(&visitor, conversation.id).await;
     let mut ids: Vec<MessageId> = answers.iter().map(|m| m.id).collect();
     let mut expected: Vec<MessageId> = questions
@@ -773,7 +769,15 @@ async fn staff_configure_the_responder_and_the_key_is_never_returned() {
 }
 
 /// A `parley serve` process on `data_dir`; its base URL.
-async fn serve(data_dir: &std::path::Path) -> (tokio::process::Child, String) {
+/// A `parley serve` process on `data_dir`: the process, its base URL, and its job-queue log
+/// lines (debug level, so each finished job is announced).
+async fn serve(
+    data_dir: &std::path::Path,
+) -> (
+    tokio::process::Child,
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
     use tokio::io::AsyncBufReadExt;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
         .args([
@@ -785,8 +789,9 @@ async fn serve(data_dir: &std::path::Path) -> (tokio::process::Child, String) {
         ])
         .args(["--responder-poll-ms", "100", "--data-dir"])
         .arg(data_dir)
+        .env("RUST_LOG", "warn,parley_backend::jobs=debug")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -798,7 +803,14 @@ async fn serve(data_dir: &std::path::Path) -> (tokio::process::Child, String) {
         .unwrap()
         .to_owned();
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, base)
+    let (log_tx, log_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = stderr.next_line().await {
+            let _ = log_tx.send(line);
+        }
+    });
+    (child, base, log_rx)
 }
 
 /// The server dies (SIGKILL) after storing the question and while the model is answering;
@@ -811,7 +823,7 @@ async fn a_server_killed_before_the_answer_answers_once_after_restart() {
     ])
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, base) = serve(dir.path()).await;
+    let (mut first, base, _) = serve(dir.path()).await;
     let client = reqwest::Client::new();
     let signup = client
         .post(format!("{base}/api/dashboard/signup"))
@@ -878,7 +890,7 @@ async fn a_server_killed_before_the_answer_answers_once_after_restart() {
     assert_eq!(fake.request_count(), 1);
     first.kill().await.unwrap();
 
-    let (_second, base) = serve(dir.path()).await;
+    let (_second, base, mut logs) = serve(dir.path()).await;
     let assistant = || async {
         let page: Value = client
             .get(format!("{base}{messages_url}"))
@@ -906,26 +918,18 @@ async fn a_server_killed_before_the_answer_answers_once_after_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(answers, vec!["Answer after restart."]);
-    // Nothing else comes later: no job is left that could answer again (read from the
-    // server's own database, waiting for the job's end with a deadline, not for time).
-    let db = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("parley.db").display()
-    ))
-    .await
-    .unwrap();
-    let mut pending = -1;
-    for _ in 0..100 {
-        pending = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE state = 'pending'")
-            .fetch_one(&db)
-            .await
-            .unwrap();
-        if pending == 0 {
-            break;
+    // Nothing else comes later: the job ends (announced in the server's log when it is
+    // finished), so no run is left that could answer again.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(line) = logs.recv().await {
+            if line.contains("job finished") {
+                return;
+            }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(pending, 0, "the answer job is finished");
+        panic!("the server's log ended before the job finished");
+    })
+    .await
+    .expect("the answer job finishes within 10 s");
     assert_eq!(assistant().await, vec!["Answer after restart."]);
     assert_eq!(fake.request_count(), 2);
 }
