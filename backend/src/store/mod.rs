@@ -186,25 +186,8 @@ pub trait Store:
 {
 }
 
-impl<T> Store for T where
-    T: OrganizationStore
-        + ContactStore
-        + PrivacyStore
-        + ConversationStore
-        + MessageStore
-        + ResponderStore
-        + JobStore
-        + KnowledgeStore
-        + AccountStore
-        + InviteStore
-        + SettingsStore
-        + InboxStore
-        + PublicApiStore
-        + Send
-        + Sync
-        + 'static
-{
-}
+impl Store for SqliteStore {}
+impl Store for PgStore {}
 
 /// Opens the database named by `url` (`sqlite:…`, creating the file and its folder if
 /// needed, or `postgres:`/`postgresql:…`) and applies pending migrations.
