@@ -10,7 +10,6 @@ mod live;
 pub mod openapi;
 mod public;
 pub mod serve;
-mod staff_live;
 pub mod staff_session;
 mod widget;
 

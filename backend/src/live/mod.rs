@@ -6,6 +6,10 @@
 //! on the channel keeping every event. Other instances' changes arrive as store notices
 //! (PostgreSQL LISTEN/NOTIFY) and are turned into local events by [`bridge`].
 
+pub mod socket;
+pub mod staff;
+pub mod widget;
+
 use crate::store::{AnnouncedEvent, Notice, Store};
 use parley_shared::api::{ConversationStatus, Message};
 use parley_shared::live::ServerFrame;

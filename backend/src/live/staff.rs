@@ -1,18 +1,13 @@
-//! `GET /api/dashboard/live`: a dashboard's WebSocket (protocol in `parley_shared::staff`).
-//! Authenticated by the session cookie sent with the upgrade request (the dashboard is
-//! same-origin, so the browser sends it; SameSite=Strict keeps other sites out).
+//! A dashboard's live socket (protocol in `parley_shared::staff`): the organization's inbox
+//! changes, coalesced, and the messages of the one conversation the operator has open, with
+//! gaps and lags read back from the store, until the staff session or membership ends.
 
-use super::AppState;
-use super::extract::Upgrade;
-use super::live::{Gone, Outcome, READ_BUFFER_BYTES, backfill, ping_every, send};
-use super::staff_session::{self, Session, Staff, StaffClaims};
+use super::socket::{self, Inbound, Outcome, Socket};
+use super::{LiveEvent, Topic};
 use crate::error::Error;
-use crate::live::{LiveEvent, Topic};
 use crate::staff::accounts::Operator;
 use crate::staff::inbox as staff;
-use axum::extract::State;
-use axum::extract::ws::{Message as WsMessage, WebSocket};
-use axum::response::Response;
+use crate::state::State;
 use parley_shared::ConversationId;
 use parley_shared::api::Message;
 use parley_shared::live::ServerFrame;
@@ -24,42 +19,13 @@ use tokio::sync::broadcast::{
     error::{RecvError, TryRecvError},
 };
 
-#[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket for the dashboard: inbox rows and followed conversations; see StaffClientFrame / StaffServerFrame"), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = parley_shared::ErrorBody)), security(("staff_session" = [])))]
-pub(super) async fn upgrade(
-    State(state): State<AppState>,
-    Staff(op): Staff,
-    Session(claims): Session,
-    Upgrade(ws): Upgrade,
-) -> Response {
-    ws.read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| {
-            let sockets = state.sockets.clone();
-            sockets.track_future(serve(state, op, claims, socket))
-        })
-}
-
 fn staff_frame(message: Message) -> StaffServerFrame {
     StaffServerFrame::Message { message }
 }
 
-async fn serve(state: AppState, op: Operator, claims: StaffClaims, mut socket: WebSocket) {
-    let outcome = tokio::select! {
-        outcome = follow(&state, op, &claims, &mut socket) => outcome,
-        () = super::live::shutting_down(&state) => {
-            let _ = socket.send(super::live::restarting()).await;
-            return;
-        }
-    };
-    if let Err(Outcome::Refused(error)) = outcome {
-        let _ = send(
-            &mut socket,
-            &StaffServerFrame::Error {
-                error: error.body(),
-            },
-        )
-        .await;
-    }
-    let _ = socket.send(WsMessage::Close(None)).await;
+/// The dashboard's error frame.
+pub fn error_frame(error: parley_shared::ErrorBody) -> StaffServerFrame {
+    StaffServerFrame::Error { error }
 }
 
 /// The conversation a dashboard has open: its events and the highest `seq` sent.
@@ -129,16 +95,19 @@ fn drain(
     changes
 }
 
-async fn follow(
-    state: &AppState,
+/// Serves one dashboard socket for `op` until the peer leaves or the hub closes;
+/// `Refused(Unauthorized)` once `session_valid` says no or the membership is gone (both
+/// checked at each ping).
+pub async fn follow<S: Socket>(
+    state: &State,
     op: Operator,
-    claims: &StaffClaims,
-    socket: &mut WebSocket,
+    session_valid: impl Fn() -> bool,
+    socket: &mut S,
 ) -> Result<(), Outcome> {
     let mut inbox = state.hub.subscribe(Topic::Organization(op.organization_id));
-    send(socket, &StaffServerFrame::Ready).await?;
+    socket::send(socket, &StaffServerFrame::Ready).await?;
     let mut followed: Option<Followed> = None;
-    let mut ping = tokio::time::interval(ping_every(state));
+    let mut ping = tokio::time::interval(socket::ping_every(state));
     ping.reset();
     loop {
         tokio::select! {
@@ -147,10 +116,10 @@ async fn follow(
                 if changes.resync {
                     // Missed inbox changes: the client refetches its inbox on `ready` (which
                     // reads every change announced so far, so the rows need not be sent).
-                    send(socket, &StaffServerFrame::Ready).await?;
+                    socket::send(socket, &StaffServerFrame::Ready).await?;
                 } else if !changes.changed.is_empty() {
                     for item in staff::inbox_items(state, &op, &changes.changed).await? {
-                        send(socket, &StaffServerFrame::Inbox { item }).await?;
+                        socket::send(socket, &StaffServerFrame::Inbox { item }).await?;
                     }
                 }
                 if changes.closed {
@@ -162,20 +131,20 @@ async fn follow(
                 match event.as_deref() {
                     Ok(LiveEvent::Frame(ServerFrame::Message { message })) if message.seq == f.last + 1 => {
                         f.last = message.seq;
-                        send(socket, &staff_frame(message.clone())).await?;
+                        socket::send(socket, &staff_frame(message.clone())).await?;
                     }
                     Ok(LiveEvent::Frame(ServerFrame::Message { message })) if message.seq <= f.last => {}
                     // Gaps, lag and resyncs: read what is missing.
                     Ok(LiveEvent::Frame(ServerFrame::Message { .. }) | LiveEvent::Resync) | Err(RecvError::Lagged(_)) => {
-                        backfill(state, socket, f.id, &mut f.last, staff_frame).await?;
+                        socket::backfill(state, socket, f.id, &mut f.last, staff_frame).await?;
                     }
                     Ok(_) => {}
                     Err(RecvError::Closed) => followed = None,
                 }
             },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(WsMessage::Text(text))) => {
-                    let StaffClientFrame::Follow { conversation_id, after_seq } = serde_json::from_str(text.as_str())
+            incoming = socket::recv(socket) => match incoming {
+                Inbound::Text(text) => {
+                    let StaffClientFrame::Follow { conversation_id, after_seq } = serde_json::from_str(&text)
                         .map_err(|e| Outcome::Refused(Error::Validation(e.to_string())))?;
                     followed = match conversation_id {
                         Some(id) => {
@@ -183,23 +152,23 @@ async fn follow(
                             let events = state.hub.subscribe(Topic::Conversation(id));
                             staff::detail(state, &op, id).await?;
                             let mut f = Followed { id, events, last: after_seq };
-                            backfill(state, socket, id, &mut f.last, staff_frame).await?;
+                            socket::backfill(state, socket, id, &mut f.last, staff_frame).await?;
                             Some(f)
                         }
                         None => None,
                     };
                 }
-                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return Err(Outcome::Gone),
-                Some(Ok(_)) => {}
+                Inbound::Closed => return Err(Outcome::Gone),
+                Inbound::Control | Inbound::Binary => {}
             },
             _ = ping.tick() => {
                 // The session may have expired or the membership been removed meanwhile.
-                let still_valid = staff_session::still_valid(state, claims)
+                let still_valid = session_valid()
                     && state.store.membership(op.user.id, op.organization_id).await.ok().flatten().is_some();
                 if !still_valid {
                     return Err(Outcome::Refused(Error::Unauthorized));
                 }
-                socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| Gone)?;
+                socket::ping(socket).await?;
             }
         }
     }
