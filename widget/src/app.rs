@@ -7,130 +7,30 @@ use crate::screens::{
     selection::SelectionScreen,
 };
 use crate::{host, storage};
-use parley_shared::api::{
-    ContactSession, ContactSessionCreated, CreateContactSession, Identity, WidgetConfig,
-};
-use parley_shared::{ConversationId, ErrorCode, OrganizationId};
+use parley_shared::api::{ContactSessionCreated, CreateContactSession, Identity};
+use parley_shared::{ErrorCode, OrganizationId};
 use std::cell::RefCell;
-use std::rc::Rc;
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-/// Steps of the loading screen, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum LoadingStep {
-    /// Reading `organizationId` from the widget URL.
-    FindingOrganizationId,
-    /// Asking the server whether the organization exists.
-    VerifyingOrganization,
-    /// Checking the stored contact session, if any.
-    VerifyingSession,
-}
-
-/// Which screen is shown.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Screen {
-    /// Booting.
-    Loading(LoadingStep),
-    /// Name and email form.
-    Auth,
-    /// Start a chat, or reopen an earlier one.
-    Selection,
-    /// One conversation.
-    Chat(ConversationId),
-    /// A fatal problem, explained.
-    Error(String),
-}
-
-/// The visitor's session: its credential and what the server said of it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Session {
-    /// Bearer credential.
-    pub token: String,
-    /// The session.
-    pub info: ContactSession,
-}
-
-/// Widget-wide state.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Model {
-    /// The organization from the URL, once found.
-    pub organization_id: Option<OrganizationId>,
-    /// Its configuration, once verified.
-    pub organization: Option<WidgetConfig>,
-    /// The visitor's session, once identified.
-    pub session: Option<Session>,
-    /// The current screen.
-    pub screen: Screen,
-}
-
-impl Default for Model {
-    fn default() -> Self {
-        Self {
-            organization_id: None,
-            organization: None,
-            session: None,
-            screen: Screen::Loading(LoadingStep::FindingOrganizationId),
-        }
-    }
-}
-
-/// Everything that changes [`Model`].
-pub enum Action {
-    /// Boot progressed to `step`.
-    Step(LoadingStep, Option<OrganizationId>),
-    /// The organization exists.
-    OrganizationLoaded(WidgetConfig),
-    /// A session was restored or created: go to selection.
-    Authenticated(Session),
-    /// No usable session: ask for name and email (keeps the organization).
-    NeedAuth,
-    /// Open a conversation.
-    Open(ConversationId),
-    /// Back from chat to selection.
-    Back,
-    /// A fatal error.
-    Fail(String),
-}
-
-impl Reducible for Model {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            Action::Step(step, org) => {
-                next.screen = Screen::Loading(step);
-                next.organization_id = org.or(next.organization_id);
-            }
-            Action::OrganizationLoaded(config) => next.organization = Some(config),
-            Action::Authenticated(session) => {
-                next.session = Some(session);
-                next.screen = Screen::Selection;
-            }
-            Action::NeedAuth => {
-                if let Some(org) = next.organization_id {
-                    storage::clear_token(org);
-                }
-                next.session = None;
-                next.screen = Screen::Auth;
-            }
-            Action::Open(id) => next.screen = Screen::Chat(id),
-            Action::Back => next.screen = Screen::Selection,
-            Action::Fail(message) => next.screen = Screen::Error(message),
-        }
-        Rc::new(next)
-    }
-}
+pub use crate::state::{Action, LoadingStep, Model, Screen, Session};
 
 /// The handle screens use to read and change the model.
 pub type AppContext = UseReducerHandle<Model>;
+
+/// The stored session is no longer good: forget it and ask the visitor who they are.
+pub fn forget_session(ctx: &AppContext) {
+    if let Some(org) = ctx.organization_id {
+        storage::clear_token(org);
+    }
+    ctx.dispatch(Action::NeedAuth);
+}
 
 /// Reacts to an API failure the same way everywhere: a lost session sends the visitor to
 /// the auth screen; anything else is returned for the screen to show.
 pub fn handle_api_error(ctx: &AppContext, error: ApiError) -> Option<ApiError> {
     if error.is_session_error() {
-        ctx.dispatch(Action::NeedAuth);
+        forget_session(ctx);
         None
     } else {
         Some(error)
@@ -265,6 +165,7 @@ fn need_auth(org: OrganizationId, verified_only: bool) -> Action {
         storage::clear_token(org);
         Action::Fail(VERIFIED_ONLY.into())
     } else {
+        storage::clear_token(org);
         Action::NeedAuth
     }
 }

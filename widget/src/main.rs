@@ -9,6 +9,7 @@ mod components;
 mod host;
 mod live;
 mod screens;
+mod state;
 mod storage;
 mod time;
 

@@ -1,0 +1,351 @@
+//! The dashboard's state: the model shared through context and the reducer that is its only
+//! way to change (tested without a browser). Requests and the live socket dispatch actions;
+//! they never change the model themselves.
+
+use parley_shared::api::{Conversation, Message, Page};
+use parley_shared::staff::{ConversationDetail, InboxFilter, InboxItem, Me};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// What the main area shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum View {
+    /// Checking the session.
+    Loading,
+    /// Log in or sign up.
+    Login,
+    /// Join an organization with an invite link's token.
+    Invite(String),
+    /// Conversations.
+    Inbox,
+    /// Widget settings, members, invites.
+    Settings,
+}
+
+/// Dashboard-wide state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// Who is logged in.
+    pub me: Option<Me>,
+    /// The current view.
+    pub view: View,
+    /// The inbox tab.
+    pub tab: InboxFilter,
+    /// The inbox rows shown (current tab, most recent first).
+    pub inbox: Vec<InboxItem>,
+    /// Cursor of the next inbox page.
+    pub inbox_next: Option<String>,
+    /// Bumped whenever the inbox must be refetched (login, tab, live `ready`).
+    pub inbox_epoch: u32,
+    /// The open conversation.
+    pub open: Option<ConversationDetail>,
+    /// Its messages, in `seq` order.
+    pub messages: Vec<Message>,
+    /// Live link state.
+    pub connected: bool,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            me: None,
+            view: View::Loading,
+            tab: InboxFilter::Unresolved,
+            inbox: Vec::new(),
+            inbox_next: None,
+            inbox_epoch: 0,
+            open: None,
+            messages: Vec::new(),
+            connected: false,
+        }
+    }
+}
+
+/// Everything that changes [`Model`].
+pub enum Action {
+    /// Logged in (or switched organization): go to the inbox.
+    LoggedIn(Me),
+    /// The session is over.
+    LoggedOut,
+    /// Show a view.
+    Show(View),
+    /// Switch inbox tab.
+    Tab(InboxFilter),
+    /// An inbox page arrived (`true`: append to the list).
+    InboxLoaded(Page<InboxItem>, bool),
+    /// A row changed live.
+    InboxRow(InboxItem),
+    /// A conversation was opened with its messages.
+    Opened(Box<ConversationDetail>, Vec<Message>),
+    /// A message of the open conversation (new, replayed or sent).
+    MessageIn(Message),
+    /// The open conversation changed (status).
+    ConversationChanged(Conversation),
+    /// Live link up or down.
+    Connected(bool),
+    /// The live link (re)connected: refetch the inbox.
+    Ready,
+}
+
+fn in_tab(tab: InboxFilter, item: &InboxItem) -> bool {
+    tab.status().is_none_or(|s| s == item.conversation.status)
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::LoggedIn(me) => {
+                let org_changed = next.me.as_ref().map(|m| m.current_organization_id)
+                    != Some(me.current_organization_id);
+                next.me = Some(me);
+                if org_changed {
+                    next.open = None;
+                    next.messages.clear();
+                    next.inbox.clear();
+                }
+                next.view = View::Inbox;
+                next.inbox_epoch += 1;
+            }
+            Action::LoggedOut => {
+                return Rc::new(Model {
+                    view: View::Login,
+                    ..Model::default()
+                });
+            }
+            Action::Show(view) => next.view = view,
+            Action::Tab(tab) => {
+                next.tab = tab;
+                next.inbox.clear();
+                next.inbox_epoch += 1;
+            }
+            Action::InboxLoaded(page, append) => {
+                if !append {
+                    next.inbox.clear();
+                }
+                next.inbox.extend(page.items);
+                next.inbox_next = page.next_cursor;
+            }
+            Action::InboxRow(item) => {
+                if let Some(open) = next.open.as_mut()
+                    && open.conversation.id == item.conversation.id
+                {
+                    open.conversation.status = item.conversation.status;
+                }
+                next.inbox
+                    .retain(|i| i.conversation.id != item.conversation.id);
+                if in_tab(next.tab, &item) {
+                    let at = next
+                        .inbox
+                        .iter()
+                        .position(|i| i.conversation.updated_at < item.conversation.updated_at)
+                        .unwrap_or(next.inbox.len());
+                    next.inbox.insert(at, item);
+                }
+            }
+            Action::Opened(detail, messages) => {
+                next.open = Some(*detail);
+                next.messages = messages;
+            }
+            Action::MessageIn(message) => {
+                if next
+                    .open
+                    .as_ref()
+                    .is_some_and(|o| o.conversation.id == message.conversation_id)
+                {
+                    // An operator's reply switches the AI responder off (the server does the same).
+                    if message.role == parley_shared::api::MessageRole::Operator
+                        && let Some(open) = next.open.as_mut()
+                    {
+                        open.conversation.responder_active = false;
+                    }
+                    match next.messages.iter_mut().find(|m| m.id == message.id) {
+                        Some(existing) => *existing = message,
+                        None => next.messages.push(message),
+                    }
+                    next.messages.sort_by_key(|m| m.seq);
+                }
+            }
+            Action::ConversationChanged(conversation) => {
+                if let Some(open) = next.open.as_mut()
+                    && open.conversation.id == conversation.id
+                {
+                    open.conversation = conversation;
+                }
+            }
+            Action::Connected(up) => next.connected = up,
+            Action::Ready => next.inbox_epoch += 1,
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use parley_shared::api::ConversationStatus;
+    use parley_shared::staff::{ContactDetails, ContactSummary};
+    use parley_shared::{ConversationId, OrganizationId, Timestamp};
+
+    fn row(status: ConversationStatus, updated_ms: i64) -> InboxItem {
+        let at = Timestamp::from_unix_millis(updated_ms);
+        InboxItem {
+            conversation: Conversation {
+                id: ConversationId::new_random(),
+                organization_id: OrganizationId(Default::default()),
+                status,
+                created_at: at,
+                updated_at: at,
+                last_seq: 0,
+                last_message: None,
+                responder_active: true,
+                project_id: None,
+            },
+            contact: ContactSummary {
+                name: "Zoé".into(),
+                email: "zoe@example.fr".into(),
+            },
+            unread_count: 0,
+        }
+    }
+
+    fn apply(model: Model, actions: Vec<Action>) -> Model {
+        let mut model = Rc::new(model);
+        for action in actions {
+            model = model.reduce(action);
+        }
+        (*model).clone()
+    }
+
+    fn ids(model: &Model) -> Vec<ConversationId> {
+        model.inbox.iter().map(|i| i.conversation.id).collect()
+    }
+
+    #[test]
+    fn live_rows_keep_newest_first_and_leave_a_tab_they_no_longer_match() {
+        let (old, new) = (
+            row(ConversationStatus::Unresolved, 1),
+            row(ConversationStatus::Unresolved, 2),
+        );
+        let model = apply(
+            Model::default(),
+            vec![Action::InboxLoaded(
+                Page {
+                    items: vec![old.clone()],
+                    next_cursor: None,
+                },
+                false,
+            )],
+        );
+        let model = apply(model, vec![Action::InboxRow(new.clone())]);
+        assert_eq!(ids(&model), [new.conversation.id, old.conversation.id]);
+        // Resolved elsewhere: it leaves the "Unresolved" tab.
+        let mut resolved = old.clone();
+        resolved.conversation.status = ConversationStatus::Resolved;
+        resolved.conversation.updated_at = Timestamp::from_unix_millis(3);
+        let model = apply(model, vec![Action::InboxRow(resolved)]);
+        assert_eq!(ids(&model), [new.conversation.id]);
+    }
+
+    #[test]
+    fn a_tab_change_clears_the_rows_and_asks_for_a_refetch() {
+        let model = apply(
+            Model::default(),
+            vec![Action::InboxLoaded(
+                Page {
+                    items: vec![row(ConversationStatus::Unresolved, 1)],
+                    next_cursor: Some("c".into()),
+                },
+                false,
+            )],
+        );
+        let epoch = model.inbox_epoch;
+        let model = apply(model, vec![Action::Tab(InboxFilter::Resolved)]);
+        assert!(model.inbox.is_empty());
+        assert_eq!(model.inbox_epoch, epoch + 1);
+        assert_eq!(model.tab, InboxFilter::Resolved);
+    }
+
+    #[test]
+    fn messages_of_the_open_conversation_arrive_once_in_seq_order() {
+        let open = row(ConversationStatus::Unresolved, 1);
+        let detail = ConversationDetail {
+            conversation: open.conversation.clone(),
+            contact: ContactDetails {
+                contact_session_id: parley_shared::ContactSessionId::new_random(),
+                name: "Zoé".into(),
+                email: "zoe@example.fr".into(),
+                metadata: Default::default(),
+                created_at: Timestamp::from_unix_millis(0),
+                expires_at: Timestamp::from_unix_millis(0),
+                verified: false,
+                external_id: None,
+                blocked: false,
+            },
+        };
+        let message = |seq: u64, role: parley_shared::api::MessageRole| Message {
+            id: parley_shared::MessageId::new_random(),
+            conversation_id: open.conversation.id,
+            seq,
+            role,
+            author_name: None,
+            content: format!("m{seq}"),
+            created_at: Timestamp::from_unix_millis(0),
+            rating: None,
+            previous_message_id: None,
+            sibling_index: 0,
+        };
+        use parley_shared::api::MessageRole::{Contact, Operator};
+        let two = message(2, Contact);
+        let model = apply(
+            Model::default(),
+            vec![
+                Action::Opened(Box::new(detail), vec![message(1, Contact)]),
+                Action::MessageIn(message(3, Operator)),
+                Action::MessageIn(two.clone()),
+                Action::MessageIn(two),
+            ],
+        );
+        let seqs: Vec<u64> = model.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        let open = model.open.as_ref().map(|o| o.conversation.responder_active);
+        assert_eq!(open, Some(false), "an operator reply turns the AI off");
+        // A message of another conversation is not shown here.
+        let elsewhere = Message {
+            conversation_id: ConversationId::new_random(),
+            ..message(4, Contact)
+        };
+        assert_eq!(
+            apply(model, vec![Action::MessageIn(elsewhere)])
+                .messages
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn logging_out_forgets_everything() {
+        let model = apply(
+            Model::default(),
+            vec![
+                Action::InboxLoaded(
+                    Page {
+                        items: vec![row(ConversationStatus::Escalated, 1)],
+                        next_cursor: None,
+                    },
+                    false,
+                ),
+                Action::LoggedOut,
+            ],
+        );
+        assert_eq!(
+            model,
+            Model {
+                view: View::Login,
+                ..Model::default()
+            }
+        );
+    }
+}

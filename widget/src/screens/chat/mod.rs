@@ -1,0 +1,388 @@
+//! Chat: one conversation's messages, live, with optimistic sending.
+//!
+//! A sent message shows at once ("Sending…"), becomes "Sent" when the server acknowledges
+//! it, and offers "Retry" on failure; retries reuse the message ID, so the server never
+//! stores it twice. History comes over HTTP, then the live socket resumes after the highest
+//! `seq` loaded.
+//!
+//! The thread shows one branch of the message tree: where the contact edited a message,
+//! "‹ 2/2 ›" switches between the original and its edits, each with its own continuation.
+
+mod branch;
+mod edit;
+mod follow;
+mod outbox;
+mod rating;
+mod state;
+
+use crate::app::{Action, AppContext, handle_api_error};
+use crate::components::header::Header;
+use crate::screens::selection::status_label;
+use crate::{api, storage, time};
+use branch::*;
+use edit::*;
+use follow::*;
+use futures_util::future::{AbortHandle, abortable};
+use outbox::*;
+use parley_shared::api::{ConversationStatus, Message, MessageRole};
+use parley_shared::tree::current_branch;
+use parley_shared::{ConversationId, MessageId, Timestamp};
+use rating::*;
+use state::*;
+use web_sys::HtmlTextAreaElement;
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+/// Chat screen properties.
+#[derive(Properties, PartialEq)]
+pub struct ChatProps {
+    /// The conversation shown.
+    pub conversation_id: ConversationId,
+}
+
+fn author(m: &Message) -> String {
+    match m.role {
+        MessageRole::Contact => "You".to_owned(),
+        MessageRole::Operator => m
+            .author_name
+            .clone()
+            .unwrap_or_else(|| "Support".to_owned()),
+        MessageRole::Assistant => m
+            .author_name
+            .clone()
+            .unwrap_or_else(|| "Assistant".to_owned()),
+        MessageRole::System => "Parley".to_owned(),
+    }
+}
+
+/// The chat screen.
+#[function_component]
+pub fn ChatScreen(props: &ChatProps) -> Html {
+    let ctx = use_context::<AppContext>().expect("AppContext");
+    let chat = use_reducer(ChatState::default);
+    let draft = use_state(String::new);
+    let composer = use_node_ref();
+    let end = use_node_ref();
+    let id = props.conversation_id;
+    let token = ctx
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .unwrap_or_default();
+
+    {
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        use_effect_with(id, move |id| {
+            let (task, handle): (_, AbortHandle) =
+                abortable(load_and_follow(ctx, chat, token, *id));
+            spawn_local(async move {
+                let _ = task.await;
+            });
+            // Leaving the screen drops the socket.
+            move || handle.abort()
+        });
+    }
+    {
+        let end = end.clone();
+        let draft_len = chat.draft.as_ref().map_or(0, |d| d.2.len() + 1);
+        use_effect_with((chat.items.len(), draft_len), move |_| {
+            if let Some(el) = end.cast::<web_sys::Element>() {
+                el.scroll_into_view_with_bool(false);
+            }
+        });
+    }
+
+    let resolved = chat.status == Some(ConversationStatus::Resolved);
+    let send = {
+        let (ctx, chat, draft, token) = (ctx.clone(), chat.clone(), draft.clone(), token.clone());
+        Callback::from(move |content: String| {
+            if content.trim().is_empty() || chat.status == Some(ConversationStatus::Resolved) {
+                return;
+            }
+            draft.set(String::new());
+            let message = Message {
+                id: MessageId::new_random(),
+                conversation_id: id,
+                seq: 0,
+                role: MessageRole::Contact,
+                author_name: None,
+                content,
+                created_at: Timestamp::from_unix_millis(js_sys::Date::now() as i64),
+                rating: None,
+                previous_message_id: None,
+                sibling_index: 0,
+            };
+            storage::outbox_add(
+                id,
+                storage::Unsent {
+                    id: message.id,
+                    content: message.content.clone(),
+                    created_at_ms: message.created_at.unix_millis(),
+                },
+            );
+            chat.dispatch(ChatAction::Pending(message.clone()));
+            post(ctx.clone(), chat.clone(), token.clone(), id, message);
+        })
+    };
+    // Composer closures are rebuilt on every keystroke (the draft is state), so they
+    // always hold the current text.
+    // Sending reads the textarea itself, not the last rendered draft: keystrokes typed
+    // faster than the view re-renders (fast typists, pasting, autofill) would be cut off.
+    let onsubmit = {
+        let (send, composer) = (send.clone(), composer.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(area) = composer.cast::<HtmlTextAreaElement>() {
+                send.emit(area.value());
+                area.set_value("");
+            }
+        })
+    };
+    let onkeydown = {
+        let send = send.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+                e.prevent_default();
+                let area = e.target_unchecked_into::<HtmlTextAreaElement>();
+                send.emit(area.value());
+                area.set_value("");
+            }
+        })
+    };
+    let oninput = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let back = {
+        let ctx = ctx.clone();
+        Callback::from(move |()| ctx.dispatch(Action::Back))
+    };
+    let new_conversation = {
+        let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
+        Callback::from(move |()| {
+            let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
+            spawn_local(async move {
+                match api::create_conversation(&token).await {
+                    Ok(c) => ctx.dispatch(Action::Open(c.id)),
+                    Err(e) => {
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            chat.dispatch(ChatAction::Error(e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
+
+    // Stored messages on the chosen branch, then the ones still being sent.
+    let stored: Vec<Message> = chat
+        .items
+        .iter()
+        .filter(|i| i.message.seq > 0)
+        .map(|i| i.message.clone())
+        .collect();
+    let branch = current_branch(&stored, &chat.chosen);
+    let shown = branch
+        .iter()
+        .map(|b| {
+            let item = chat
+                .items
+                .iter()
+                .find(|i| i.message.id == stored[b.index].id);
+            (item, Some(*b))
+        })
+        .chain(
+            chat.items
+                .iter()
+                .filter(|i| i.message.seq == 0)
+                .map(|i| (Some(i), None)),
+        )
+        .filter_map(|(item, b)| item.map(|item| (item, b)));
+    let siblings_of = |m: &Message| -> Vec<MessageId> {
+        let mut list: Vec<&Message> = stored
+            .iter()
+            .filter(|s| s.previous_message_id == m.previous_message_id)
+            .collect();
+        list.sort_by_key(|s| (s.sibling_index, s.seq));
+        list.into_iter().map(|s| s.id).collect()
+    };
+    let last_answer = branch
+        .last()
+        .map(|b| &stored[b.index])
+        .filter(|m| m.role == MessageRole::Assistant && m.previous_message_id.is_some())
+        .map(|m| m.id);
+    let answering = chat.status == Some(ConversationStatus::Unresolved) && chat.draft.is_none();
+    let messages = shown.map(|(item, fork)| {
+        let m = &item.message;
+        let mine = m.role == MessageRole::Contact;
+        let delivery = match &item.delivery {
+            Delivery::Sending => html! { <span class="delivery sending">{ "Sending…" }</span> },
+            Delivery::Sent if mine => html! { <span class="delivery sent">{ "Sent" }</span> },
+            Delivery::Sent => html! {},
+            Delivery::Failed(why) => {
+                let retry = {
+                    let (ctx, chat, token, message) =
+                        (ctx.clone(), chat.clone(), token.clone(), m.clone());
+                    Callback::from(move |_| {
+                        chat.dispatch(ChatAction::Retrying(message.id));
+                        post(
+                            ctx.clone(),
+                            chat.clone(),
+                            token.clone(),
+                            id,
+                            message.clone(),
+                        );
+                    })
+                };
+                html! {
+                    <span class="delivery failed">{ why }
+                        <button type="button" class="retry" onclick={retry}>{ "Retry" }</button>
+                    </span>
+                }
+            }
+        };
+        html! {
+            <li class={classes!("message", if mine { "mine" } else { "theirs" }, m.role.as_str())}
+                data-message-id={m.id.to_string()} data-seq={m.seq.to_string()}>
+                <div class="meta"><span class="author">{ author(m) }</span>
+                    <time>{ time::short(m.created_at) }</time></div>
+                <div class="bubble">{ m.content.clone() }</div>
+                { delivery }
+                if let Some(fork) = fork.filter(|f| f.siblings > 1) {
+                    <BranchNav position={fork.position} ids={siblings_of(m)} parent={m.previous_message_id}
+                        on_choose={{
+                            let chat = chat.clone();
+                            Callback::from(move |(parent, id)| chat.dispatch(ChatAction::Choose(parent, id)))
+                        }} />
+                }
+                if answering && last_answer == Some(m.id) {
+                    <button type="button" class="regenerate" onclick={{
+                        let (ctx, token, answer, chat) = (ctx.clone(), token.clone(), m.id, chat.clone());
+                        Callback::from(move |_| {
+                            let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
+                            spawn_local(async move {
+                                if let Err(e) = api::regenerate(&token, id, answer).await
+                                    && let Some(e) = handle_api_error(&ctx, e)
+                                {
+                                    chat.dispatch(ChatAction::Error(e.message));
+                                }
+                            });
+                        })
+                    }}>{ "↻ Another answer" }</button>
+                }
+                if mine && m.seq > 0 && !resolved {
+                    <EditMessage message={m.clone()} on_edited={{
+                        let chat = chat.clone();
+                        Callback::from(move |m: Message| chat.dispatch(ChatAction::Confirmed(m)))
+                    }} />
+                }
+                if matches!(m.role, MessageRole::Operator | MessageRole::Assistant) && m.seq > 0 {
+                    <RatingBar message={m.clone()} on_rated={
+                        let chat = chat.clone();
+                        Callback::from(move |m: Message| chat.dispatch(ChatAction::Confirmed(m)))
+                    } />
+                }
+            </li>
+        }
+    });
+
+    let writing = chat.draft.as_ref().map(|(id, author, content)| {
+        html! {
+            <li class="message theirs assistant draft" data-message-id={id.to_string()} aria-busy="true">
+                <div class="meta"><span class="author">{ author.clone() }</span></div>
+                if content.is_empty() {
+                    <div class="bubble typing" aria-label="Typing"><span></span><span></span><span></span></div>
+                } else {
+                    <div class="bubble">{ content.clone() }</div>
+                }
+            </li>
+        }
+    });
+    let talk_to_person = {
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        Callback::from(move |_| {
+            let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+            spawn_local(async move {
+                match api::escalate(&token, id).await {
+                    Ok(c) => chat.dispatch(ChatAction::Status(c.status)),
+                    Err(e) => {
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            chat.dispatch(ChatAction::Error(e.message));
+                        }
+                    }
+                }
+            });
+        })
+    };
+
+    let config = ctx.organization.clone();
+    let greeting = config
+        .as_ref()
+        .and_then(|c| c.greeting.clone())
+        .map(|text| {
+            let name = config.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+            html! {
+                <li class="message theirs greeting">
+                    <div class="meta"><span class="author">{ name }</span></div>
+                    <div class="bubble">{ text }</div>
+                </li>
+            }
+        });
+    let suggestions = (chat.loaded && chat.items.is_empty() && !resolved)
+        .then(|| config.as_ref().map(|c| c.suggested_messages.clone()).unwrap_or_default())
+        .filter(|s| !s.is_empty())
+        .map(|list| {
+            html! {
+                <div class="suggestions">
+                    { for list.into_iter().map(|text| {
+                        let send = send.clone();
+                        let label = text.clone();
+                        html! {
+                            <button type="button" class="suggestion"
+                                onclick={Callback::from(move |_| send.emit(text.clone()))}>{ label }</button>
+                        }
+                    }) }
+                </div>
+            }
+        });
+
+    let status_bar = chat.status.map(|s| html! {
+        <div class={classes!("status-bar", s.as_str())}>
+            <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
+            if chat.link == Link::Down && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
+            if s == ConversationStatus::Unresolved {
+                <button type="button" class="talk-to-person" onclick={talk_to_person.clone()}>{ "Talk to a person" }</button>
+            }
+        </div>
+    });
+
+    html! {
+        <>
+            <Header title={super::title(&ctx)} on_back={back}
+                menu={vec![(AttrValue::from("Start a new conversation"), new_conversation.clone())]} />
+            { status_bar }
+            <main class="screen chat" data-conversation-id={id.to_string()}>
+                if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
+                if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
+                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }</ol>
+                { suggestions }
+                <div ref={end}></div>
+            </main>
+            if resolved {
+                <div class="resolved-notice">
+                    <p>{ "This conversation is resolved." }</p>
+                    <button type="button" class="primary" onclick={Callback::from(move |_| new_conversation.emit(()))}>
+                        { "Start a new conversation" }</button>
+                </div>
+            }
+            <form class="composer" onsubmit={onsubmit}>
+                <textarea rows="1" placeholder={if resolved { "This conversation is resolved" } else { "Write a message…" }}
+                    aria-label="Message" ref={composer} value={(*draft).clone()} {oninput} {onkeydown} disabled={resolved}
+                    maxlength={parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS.to_string()} />
+                <button type="submit" class="send" disabled={resolved || draft.trim().is_empty()} aria-label="Send">{ "➤" }</button>
+            </form>
+        </>
+    }
+}

@@ -1,0 +1,174 @@
+//! The widget's screen state machine: the model shared through context and the reducer that
+//! is its only way to change (tested without a browser). Side effects (storage, requests)
+//! happen where actions are dispatched, never here.
+
+use parley_shared::api::{ContactSession, WidgetConfig};
+use parley_shared::{ConversationId, OrganizationId};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Steps of the loading screen, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoadingStep {
+    /// Reading `organizationId` from the widget URL.
+    FindingOrganizationId,
+    /// Asking the server whether the organization exists.
+    VerifyingOrganization,
+    /// Checking the stored contact session, if any.
+    VerifyingSession,
+}
+
+/// Which screen is shown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Screen {
+    /// Booting.
+    Loading(LoadingStep),
+    /// Name and email form.
+    Auth,
+    /// Start a chat, or reopen an earlier one.
+    Selection,
+    /// One conversation.
+    Chat(ConversationId),
+    /// A fatal problem, explained.
+    Error(String),
+}
+
+/// The visitor's session: its credential and what the server said of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Session {
+    /// Bearer credential.
+    pub token: String,
+    /// The session.
+    pub info: ContactSession,
+}
+
+/// Widget-wide state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    /// The organization from the URL, once found.
+    pub organization_id: Option<OrganizationId>,
+    /// Its configuration, once verified.
+    pub organization: Option<WidgetConfig>,
+    /// The visitor's session, once identified.
+    pub session: Option<Session>,
+    /// The current screen.
+    pub screen: Screen,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Self {
+            organization_id: None,
+            organization: None,
+            session: None,
+            screen: Screen::Loading(LoadingStep::FindingOrganizationId),
+        }
+    }
+}
+
+/// Everything that changes [`Model`].
+pub enum Action {
+    /// Boot progressed to `step`.
+    Step(LoadingStep, Option<OrganizationId>),
+    /// The organization exists.
+    OrganizationLoaded(WidgetConfig),
+    /// A session was restored or created: go to selection.
+    Authenticated(Session),
+    /// No usable session: ask for name and email (keeps the organization).
+    NeedAuth,
+    /// Open a conversation.
+    Open(ConversationId),
+    /// Back from chat to selection.
+    Back,
+    /// A fatal error.
+    Fail(String),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Step(step, org) => {
+                next.screen = Screen::Loading(step);
+                next.organization_id = org.or(next.organization_id);
+            }
+            Action::OrganizationLoaded(config) => next.organization = Some(config),
+            Action::Authenticated(session) => {
+                next.session = Some(session);
+                next.screen = Screen::Selection;
+            }
+            Action::NeedAuth => {
+                next.session = None;
+                next.screen = Screen::Auth;
+            }
+            Action::Open(id) => next.screen = Screen::Chat(id),
+            Action::Back => next.screen = Screen::Selection,
+            Action::Fail(message) => next.screen = Screen::Error(message),
+        }
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn walk(actions: Vec<Action>) -> Model {
+        let mut model = Rc::new(Model::default());
+        for action in actions {
+            model = model.reduce(action);
+        }
+        (*model).clone()
+    }
+
+    fn session() -> Session {
+        Session {
+            token: "t".into(),
+            info: ContactSession {
+                contact_session_id: parley_shared::ContactSessionId::new_random(),
+                organization_id: OrganizationId(Default::default()),
+                name: "Zoé".into(),
+                email: "zoe@example.fr".into(),
+                expires_at: parley_shared::Timestamp::from_unix_millis(0),
+                verified: false,
+            },
+        }
+    }
+
+    #[test]
+    fn loading_then_auth_then_selection_then_chat_and_back() {
+        let org = OrganizationId(Default::default());
+        let id = ConversationId::new_random();
+        let model = walk(vec![
+            Action::Step(LoadingStep::VerifyingOrganization, Some(org)),
+            Action::Step(LoadingStep::VerifyingSession, None),
+        ]);
+        assert_eq!(model.screen, Screen::Loading(LoadingStep::VerifyingSession));
+        assert_eq!(
+            model.organization_id,
+            Some(org),
+            "a later step keeps the organization"
+        );
+        let model = walk(vec![
+            Action::Step(LoadingStep::VerifyingSession, Some(org)),
+            Action::NeedAuth,
+            Action::Authenticated(session()),
+            Action::Open(id),
+        ]);
+        assert_eq!(model.screen, Screen::Chat(id));
+        assert!(model.session.is_some());
+        let model = Rc::new(model).reduce(Action::Back);
+        assert_eq!(model.screen, Screen::Selection);
+    }
+
+    #[test]
+    fn a_lost_session_returns_to_auth_and_a_failure_shows_its_reason() {
+        let model = walk(vec![Action::Authenticated(session()), Action::NeedAuth]);
+        assert_eq!(model.screen, Screen::Auth);
+        assert_eq!(model.session, None);
+        let model = walk(vec![Action::Fail("Organization not found".into())]);
+        assert_eq!(model.screen, Screen::Error("Organization not found".into()));
+    }
+}
