@@ -121,6 +121,29 @@ pub struct Config {
     #[arg(long, global = true, env = "PARLEY_NO_RATE_LIMITS")]
     pub no_rate_limits: bool,
 
+    /// Reverse proxies whose forwarding header is believed: comma-separated CIDR blocks or
+    /// addresses (e.g. `127.0.0.1,10.0.0.0/8`). Default none: the socket's peer is the
+    /// client and forwarding headers are ignored (anyone can write them). Behind a proxy,
+    /// set it, or every visitor shares the proxy's address in limits and logs.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_network
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// The header the trusted proxies write the client's address in.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_FORWARDED_HEADER",
+        value_enum,
+        default_value_t
+    )]
+    pub forwarded_header: ForwardedHeader,
+
     /// Longest a request may take, its body's upload included, in milliseconds (then 408).
     #[arg(
         long,
@@ -272,6 +295,14 @@ impl Config {
         }
     }
 
+    /// The client-address rule these settings describe.
+    pub fn trusted_proxies(&self) -> crate::http::client_addr::TrustedProxies {
+        crate::http::client_addr::TrustedProxies {
+            networks: self.trusted_proxies.clone(),
+            header: self.forwarded_header,
+        }
+    }
+
     /// Defaults for tests and embedding: everything as with no flags, in `data_dir`.
     pub fn for_data_dir(data_dir: PathBuf) -> Self {
         Self {
@@ -289,6 +320,8 @@ impl Config {
             max_message_chars: parley_shared::limits::DEFAULT_MAX_MESSAGE_CHARS,
             admin_token: None,
             jwt_secret: None,
+            trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,
             live_ping_ms: 25_000,
@@ -308,4 +341,22 @@ impl Config {
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
+}
+
+/// Which header trusted proxies record the addresses they saw in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, HAProxy, most load balancers).
+    #[default]
+    XForwardedFor,
+    /// `Forwarded: for=client, for="[2001:db8::1]:4711"` (RFC 7239).
+    Forwarded,
+}
+
+/// A CIDR block (`10.0.0.0/8`, `2001:db8::/32`) or a single address (`127.0.0.1`).
+fn parse_network(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an address nor a CIDR block (e.g. 10.0.0.0/8)"))
 }

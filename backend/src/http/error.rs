@@ -39,7 +39,10 @@ pub enum ApiError {
     #[error("method not allowed on this route")]
     MethodNotAllowed,
     /// 429 `rate_limited`, with `Retry-After`.
-    #[error("too many requests; please wait {retry_after_secs} s and try again")]
+    #[error(
+        "too many requests right now; please try again in {}",
+        super::limits::plain_wait(*.retry_after_secs)
+    )]
     RateLimited {
         /// Seconds until the next attempt is allowed.
         retry_after_secs: u64,

@@ -219,7 +219,9 @@ impl<T: Serialize> IntoResponse for Stored<T> {
     }
 }
 
-/// The client's address, for per-address limits (absent when not served over TCP).
+/// The client's address, for per-address limits: as resolved by
+/// [`client_addr::resolve`](super::client_addr::resolve) (the peer, or behind trusted
+/// proxies the forwarded client); absent when not served over TCP.
 pub struct ClientIp(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
@@ -229,8 +231,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         Ok(Self(
             parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .get::<super::client_addr::ClientAddr>()
+                .map(|c| c.0),
         ))
     }
 }

@@ -1,8 +1,13 @@
-//! Rate limits on what anyone on the internet can call (the widget API), per client address,
-//! per contact session and per organization, with `governor`'s keyed GCRA limiters. Over a
-//! limit → 429 `rate_limited` with `Retry-After`. Staff logins have their own throttle
-//! (`accounts`). Limits apply per process; behind a reverse proxy every client shares the
-//! proxy's address, so put the limits on the proxy or give each client its own address.
+//! Rate limits on what anyone on the internet can call (the widget API), with `governor`'s
+//! keyed GCRA limiters. Over a limit → 429 `rate_limited` with `Retry-After` and the wait in
+//! plain words. Staff logins have their own throttle (`staff_session`). Limits apply per
+//! process.
+//!
+//! Fairness comes from the narrow keys (contact session, organization). Per client address
+//! there are only high ceilings against floods: offices, schools, mobile carriers and every
+//! reverse proxy put many real visitors behind one address, and a per-address limit sized
+//! for one person refused the seventh new conversation of an office for two hours (issue 20).
+//! Every quota refills within a minute, so a refused visitor never waits longer than that.
 
 use super::error::{ApiError, Result};
 use governor::clock::{Clock, DefaultClock};
@@ -13,6 +18,7 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+/// A burst of `burst`, then one more every `every`.
 fn quota(burst: u32, every: Duration) -> Quota {
     Quota::with_period(every)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
@@ -24,13 +30,15 @@ pub struct Limits {
     enabled: bool,
     /// Visitor messages per contact session: a burst of 10, then one a second (60/min).
     messages_per_session: DefaultKeyedRateLimiter<ContactSessionId>,
-    /// Visitor messages per client address (several visitors may share one): 30, then 5/s.
-    messages_per_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Visitor messages per organization: 600, then 100/s.
     messages_per_organization: DefaultKeyedRateLimiter<OrganizationId>,
-    /// New conversations per client address: 6 per 12 h.
+    /// Visitor messages per client address (a ceiling): 600, then 20/s.
+    messages_per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// New conversations per contact session: 10, then one every 30 s.
+    conversations_per_session: DefaultKeyedRateLimiter<ContactSessionId>,
+    /// New conversations per client address (a ceiling): 300, then one every 3 s (1,200/h).
     conversations_per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    /// New contact sessions per client address: 20, then one every 3 min (20/h).
+    /// New contact sessions per client address (a ceiling): 300, then one every 3 s (1,200/h).
     sessions_per_ip: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -40,10 +48,11 @@ impl Limits {
         Self {
             enabled,
             messages_per_session: RateLimiter::keyed(quota(10, Duration::from_secs(1))),
-            messages_per_ip: RateLimiter::keyed(quota(30, Duration::from_millis(200))),
             messages_per_organization: RateLimiter::keyed(quota(600, Duration::from_millis(10))),
-            conversations_per_ip: RateLimiter::keyed(quota(6, Duration::from_secs(2 * 3600))),
-            sessions_per_ip: RateLimiter::keyed(quota(20, Duration::from_secs(180))),
+            messages_per_ip: RateLimiter::keyed(quota(600, Duration::from_millis(50))),
+            conversations_per_session: RateLimiter::keyed(quota(10, Duration::from_secs(30))),
+            conversations_per_ip: RateLimiter::keyed(quota(300, Duration::from_secs(3))),
+            sessions_per_ip: RateLimiter::keyed(quota(300, Duration::from_secs(3))),
         }
     }
 
@@ -80,12 +89,34 @@ impl Limits {
     }
 
     /// A new conversation. Errors: `RateLimited`.
-    pub fn conversation(&self, ip: Option<IpAddr>) -> Result<()> {
+    pub fn conversation(&self, session: ContactSessionId, ip: Option<IpAddr>) -> Result<()> {
+        self.check(&self.conversations_per_session, &session)?;
         ip.map_or(Ok(()), |ip| self.check(&self.conversations_per_ip, &ip))
     }
 
     /// A new contact session. Errors: `RateLimited`.
     pub fn session(&self, ip: Option<IpAddr>) -> Result<()> {
         ip.map_or(Ok(()), |ip| self.check(&self.sessions_per_ip, &ip))
+    }
+}
+
+/// A wait in plain words: "1 second", "45 seconds", "2 minutes".
+pub fn plain_wait(secs: u64) -> String {
+    match secs {
+        0 | 1 => "1 second".into(),
+        2..=90 => format!("{secs} seconds"),
+        _ => format!("{} minutes", secs.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_as_words() {
+        assert_eq!(plain_wait(1), "1 second");
+        assert_eq!(plain_wait(30), "30 seconds");
+        assert_eq!(plain_wait(600), "10 minutes");
     }
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod assets;
+pub mod client_addr;
 mod dashboard;
 pub mod error;
 pub mod extract;
@@ -122,8 +123,28 @@ pub fn router(state: AppState) -> Router {
                     std::time::Duration::from_millis(state.config.request_timeout_ms),
                 )),
         )
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Outermost: the client address is known to the log line and every handler.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(state.config.trusted_proxies()),
+            client_addr::resolve,
+        ))
         .with_state(state)
+}
+
+/// The request log's span: method, path and the client's address (behind trusted proxies,
+/// the forwarded client, not the proxy).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let client = req
+        .extensions()
+        .get::<client_addr::ClientAddr>()
+        .map(|c| c.0.to_string());
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        uri = %req.uri(),
+        client = client.as_deref().unwrap_or("-"),
+    )
 }
 
 /// Every API route, with the document generated from them.

@@ -19,7 +19,7 @@ pub(super) async fn create_conversation(
     Contact(session): Contact,
     Query(q): Query<ProjectQuery>,
 ) -> Result<(StatusCode, Json<Conversation>), ApiError> {
-    state.limits.conversation(ip)?;
+    state.limits.conversation(session.id, ip)?;
     let conversation = conversations::create(&state, &session, q.project_id).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
 }
