@@ -131,9 +131,22 @@ fn api_routes_are_registered_only_through_the_documented_macro() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
     let not_api = ["mod.rs", "assets.rs"];
     let mut api_modules = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    // Every file under src/http, with its path relative to it (`widget/messages.rs`).
+    let mut files = Vec::new();
+    let mut folders = vec![dir.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    assert!(files.len() > 10, "found only {} files", files.len());
+    for path in files {
+        let name = path.strip_prefix(&dir).unwrap().to_str().unwrap().to_owned();
         let source = std::fs::read_to_string(&path)
             .unwrap()
             .replace("OpenApiRouter::new()", "OpenApiRouter");
