@@ -4,60 +4,10 @@
 //! not counted.
 
 use anyhow::{Context, Result, bail};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
+use parley_chromium::Chromedriver;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn chromedriver() -> Result<Driver> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("chromedriver (Debian: chromium-driver)")?;
-    let driver = Driver { child, port };
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("chromedriver did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(driver)
-}
-
-async fn browser(driver: &Driver, profile: &std::path::Path) -> Result<Client> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display())]
-        }),
-    );
-    Ok(ClientBuilder::rustls()?
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await?)
-}
 
 async fn number(client: &Client, script: &str) -> Result<f64> {
     let v = client.execute(script, vec![]).await?;
@@ -79,10 +29,10 @@ async fn wait_number(client: &Client, script: &str) -> Result<f64> {
 
 /// One cold visit (fresh profile): what loaded before the click, `embed.js`'s main-thread
 /// time, and click → auth form.
-async fn visit(driver: &Driver, demo: &str) -> Result<(f64, f64, Vec<String>)> {
+async fn visit(driver: &Chromedriver, demo: &str) -> Result<(f64, f64, Vec<String>)> {
     let profile =
         std::env::temp_dir().join(format!("parley-bench-chrome-{}", uuid::Uuid::new_v4()));
-    let client = browser(driver, &profile).await?;
+    let client = driver.session(&profile).await?;
     let outcome = async {
         client.goto(demo).await?;
         client
@@ -138,7 +88,7 @@ async fn visit(driver: &Driver, demo: &str) -> Result<(f64, f64, Vec<String>)> {
 
 /// Median of `runs` cold visits of the demo page.
 pub async fn time_to_interactive(demo: &str, runs: usize) -> Result<Value> {
-    let driver = chromedriver()?;
+    let driver = Chromedriver::start()?;
     let mut tti = Vec::new();
     let mut blocked = Vec::new();
     let mut loaded = Vec::new();

@@ -1,0 +1,106 @@
+//! Visitor and operator in two separate browsers, talking live; the operator resolves.
+
+use super::*;
+use crate::helpers::TestApp;
+use fantoccini::Client;
+use fantoccini::Locator;
+use fantoccini::error::CmdError;
+
+/// Visitor and operator in two separate browsers, talking live.
+async fn support_scenario(
+    app: &TestApp,
+    visitor: &Client,
+    operator: &Client,
+) -> Result<(), CmdError> {
+    log_in(app, operator).await?;
+    wait_css(operator, ".tab.active[data-tab='unresolved']").await?;
+    wait_css(operator, ".topbar").await?;
+
+    // The visitor starts a chat on the customer's site.
+    visitor
+        .goto(app.demo_url.as_deref().expect("demo site"))
+        .await?;
+    open_widget(visitor).await?;
+    fill_auth_form(visitor, "Ada Lovelace", "ada@example.com").await?;
+    wait_css(visitor, ".start-chat").await?.click().await?;
+    let conversation = wait_css(visitor, ".screen.chat")
+        .await?
+        .attr("data-conversation-id")
+        .await?
+        .expect("conversation id");
+    wait_css(visitor, ".composer textarea")
+        .await?
+        .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))
+        .await?;
+    wait_css(visitor, ".message.mine .delivery.sent").await?;
+
+    // It arrives live in the operator's "unresolved" tab; the operator opens it and replies.
+    let row = format!(".row[data-conversation-id='{conversation}']");
+    wait_css(operator, &row).await?.click().await?;
+    wait_xpath(
+        operator,
+        r#"//li[contains(@class,'contact')]/div[@class='bubble' and text()="Bonjour, j'ai faim"]"#,
+    )
+    .await?;
+    let panel = wait_css(operator, ".contact-panel").await?.text().await?;
+    assert!(
+        panel.contains("Ada Lovelace") && panel.contains("ada@example.com"),
+        "{panel}"
+    );
+    wait_css(operator, ".composer textarea")
+        .await?
+        .send_keys(&format!(
+            "Bonjour Ada ! Une baguette ?{}",
+            char::from(Key::Enter)
+        ))
+        .await?;
+    screenshot(operator, "4-dashboard-reply").await?;
+
+    // The visitor sees the reply live, under the operator's name.
+    wait_xpath(visitor, r#"//li[contains(@class,'theirs')]/div[@class='bubble' and text()="Bonjour Ada ! Une baguette ?"]"#).await?;
+    let author = visitor
+        .find(Locator::Css(".message.theirs .author"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(author, "Demo Operator");
+    // The visitor rates the answer.
+    wait_css(visitor, ".message.theirs .thumb[aria-label='Helpful']")
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".message.theirs .rating .thanks").await?;
+
+    // The operator resolves it: the widget shows it resolved and disables its composer...
+    wait_css(operator, ".status-action.resolve")
+        .await?
+        .click()
+        .await?;
+    wait_css(visitor, ".resolved-notice").await?;
+    wait_css(visitor, ".composer textarea[disabled]").await?;
+    screenshot(visitor, "5-widget-resolved").await?;
+    // ...and the inbox moves it from "unresolved" to "resolved".
+    wait_gone(operator, &row).await?;
+    operator
+        .find(Locator::Css(".tab[data-tab='resolved']"))
+        .await?
+        .click()
+        .await?;
+    wait_css(operator, &format!("{row}[data-status='resolved']")).await?;
+    screenshot(operator, "6-dashboard-resolved").await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_conversation() {
+    let app = TestApp::spawn_with(|c| c.demo = true).await;
+    responder_off(&app).await;
+    assert!(
+        app.state.assets_dir.is_some(),
+        "the web apps are not built: run `cargo xtask build-widget`"
+    );
+    with_browsers("dashboard end-to-end test", 2, async |c| {
+        support_scenario(&app, &c[0], &c[1]).await
+    })
+    .await;
+}
