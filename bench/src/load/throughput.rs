@@ -1,0 +1,70 @@
+//! (1) Acknowledged contact messages per second.
+
+use crate::Plan;
+use crate::server::Server;
+use anyhow::{Context, Result, bail};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use parley_shared::{ConversationId, MessageId};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+#[allow(unused_imports)]
+use super::*;
+
+/// (1) Acknowledged (committed) contact messages per second from `senders` concurrent
+/// senders spread over every conversation.
+pub(super) async fn throughput(world: &Arc<World>, plan: &Plan, server: &Server) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(plan.seconds);
+    let cpu0 = server.cpu_seconds();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..plan.senders)
+        .map(|s| {
+            let world = world.clone();
+            let senders = plan.senders;
+            tokio::spawn(async move {
+                let mine: Vec<(ConversationId, String)> = world
+                    .conversations
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % senders == s)
+                    .map(|(_, c)| c.clone())
+                    .collect();
+                let (mut ok, mut failed, mut k) = (0u64, 0u64, 0usize);
+                let mut h = histogram();
+                while Instant::now() < deadline && !mine.is_empty() {
+                    let (conversation, token) = &mine[k % mine.len()];
+                    k += 1;
+                    let t = Instant::now();
+                    match send(&world, *conversation, token, MessageId::new_random()).await {
+                        Ok(true) => {
+                            ok += 1;
+                            let _ = h.record(t.elapsed().as_micros() as u64);
+                        }
+                        _ => failed += 1,
+                    }
+                }
+                (ok, failed, h)
+            })
+        })
+        .collect();
+    let (mut ok, mut failed, mut h) = (0, 0, histogram());
+    for t in tasks {
+        if let Ok((o, f, hh)) = t.await {
+            ok += o;
+            failed += f;
+            let _ = h.add(hh);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    json!({"senders": plan.senders, "conversations": world.conversations.len(), "seconds": elapsed,
+        "acknowledged": ok, "failed": failed, "perSecond": (ok as f64 / elapsed).round(),
+        "latency": summary(&h), "serverCpuSeconds": server.cpu_seconds() - cpu0})
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -1,0 +1,79 @@
+//! Widget settings, projects (websites) and identity verification.
+
+use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
+use crate::error::ErrorBody;
+use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
+use crate::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+#[allow(unused_imports)]
+use super::*;
+
+/// `GET`/`PUT /api/dashboard/settings`: the organization's widget settings (PUT: owners
+/// and admins; 422 on invalid values).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct WidgetSettings {
+    /// Name in the widget header (default: the organization's name); ≤ 80 characters.
+    pub display_name: Option<String>,
+    /// Shown at the start of a chat; ≤ 500 characters.
+    pub greeting: Option<String>,
+    /// Up to 3 clickable first messages, each ≤ 100 characters.
+    pub suggested_messages: Vec<String>,
+    /// `#rrggbb`.
+    pub accent_color: Option<String>,
+    /// Origins (`https://shop.example`) allowed to embed the widget; empty = any. At most 20.
+    pub allowed_origins: Vec<String>,
+}
+
+/// One of the organization's websites (`GET`/`POST /api/dashboard/projects`). Embed the
+/// widget for it with `data-project-id`; it has its own widget settings
+/// (`/api/dashboard/projects/{id}/settings`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    /// Its ID.
+    pub id: crate::ids::ProjectId,
+    /// A name (1–80 characters).
+    pub name: String,
+    /// Creation.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// `POST /api/dashboard/projects` (owners and admins).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateProject {
+    /// Its name.
+    pub name: String,
+}
+
+/// `GET /api/dashboard/identity` (owners and admins): the organization's identity
+/// verification settings. The secret signs visitors' identities on the organization's own
+/// backend (see `parley_shared::api::Identity`); it is generated on first read.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IdentitySettings {
+    /// The HMAC-SHA256 / HS256 key (256 random bits, base64url). Keep it on the server side.
+    pub secret: String,
+    /// "Verified only": refuse chats from visitors the site has not identified.
+    pub required: bool,
+}
+
+/// `PUT /api/dashboard/identity`: sets "verified only", and with `rotateSecret` replaces the
+/// secret (identities signed with the old one stop verifying at once).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SetIdentity {
+    /// "Verified only".
+    pub required: bool,
+    /// Replace the secret.
+    #[serde(default)]
+    pub rotate_secret: bool,
+}
