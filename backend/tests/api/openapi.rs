@@ -146,7 +146,12 @@ fn api_routes_are_registered_only_through_the_documented_macro() {
     }
     assert!(files.len() > 10, "found only {} files", files.len());
     for path in files {
-        let name = path.strip_prefix(&dir).unwrap().to_str().unwrap().to_owned();
+        let name = path
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         let source = std::fs::read_to_string(&path)
             .unwrap()
             .replace("OpenApiRouter::new()", "OpenApiRouter");

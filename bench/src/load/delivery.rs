@@ -1,22 +1,24 @@
 //! (2) Delivery latency over live sockets, both ways, and the round trip.
 
+use super::*;
 use crate::Plan;
 use crate::server::Server;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use parley_shared::{ConversationId, MessageId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-#[allow(unused_imports)]
-use super::*;
 
-pub(super) async fn widget_socket(world: &World, conversation: ConversationId, token: &str) -> Result<Socket> {
+pub(super) async fn widget_socket(
+    world: &World,
+    conversation: ConversationId,
+    token: &str,
+) -> Result<Socket> {
     let url = format!("{}/api/widget/live", world.base.replace("http://", "ws://"));
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
     let after = world
@@ -71,7 +73,12 @@ pub(super) struct Pending {
 /// → operator's live socket, and the operator's reply (to every 10th) → the contact's live
 /// socket, and the whole round trip. A message has reached the operator when their inbox
 /// row shows it or a later message of its conversation (rows are sent once per change batch).
-pub(super) async fn delivery(world: &Arc<World>, plan: &Plan, server: &Server, scale: f64) -> Result<Value> {
+pub(super) async fn delivery(
+    world: &Arc<World>,
+    plan: &Plan,
+    server: &Server,
+    scale: f64,
+) -> Result<Value> {
     let rate = (world.conversations.len() as f64 * scale).max(1.0);
     let pending = Arc::new(Mutex::new(Pending {
         to_operator: Some(histogram()),

@@ -1,20 +1,11 @@
 //! (3) HTTP latency of sending and listing messages, open loop.
 
+use super::*;
 use crate::Plan;
-use crate::server::Server;
-use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
-use parley_shared::{ConversationId, MessageId};
+use parley_shared::MessageId;
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as Ws;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-#[allow(unused_imports)]
-use super::*;
 
 /// (3) HTTP latency of send-message and list-last-50-messages, open loop at `rate`
 /// requests per second (half each).

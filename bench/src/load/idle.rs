@@ -1,24 +1,21 @@
 //! (4) Resident memory per idle widget connection.
 
-use crate::Plan;
-use crate::server::Server;
-use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
-use parley_shared::{ConversationId, MessageId};
-use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as Ws;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-#[allow(unused_imports)]
+use super::delivery::widget_socket;
 use super::*;
+use crate::server::Server;
+use anyhow::Result;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// (4) Resident memory per idle widget connection: `n` subscribed sockets, spread over the
 /// conversations.
-pub(super) async fn idle_connections(world: &Arc<World>, server: &Server, n: usize) -> Result<Value> {
+pub(super) async fn idle_connections(
+    world: &Arc<World>,
+    server: &Server,
+    n: usize,
+) -> Result<Value> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = server.rss_kib();
     let sockets: Vec<Socket> = futures_util::stream::iter(0..n)

@@ -11,16 +11,17 @@ pub use report::{markdown, payload};
 use crate::Plan;
 use crate::server::Server;
 use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use parley_shared::{ConversationId, MessageId};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as Ws;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use std::time::Duration;
+
+/// A client WebSocket.
+pub(super) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The organization under load: its operator's cookie and its conversations.
 pub(super) struct World {
@@ -167,7 +168,6 @@ pub(super) async fn send(
     }
     Ok(true)
 }
-
 
 /// Every acknowledged message is readable afterwards, exactly once.
 async fn verify(world: &World) -> Result<Value> {

@@ -1,20 +1,8 @@
 //! (6) Bytes on the wire, and the README's markdown table.
 
-use crate::Plan;
-use crate::server::Server;
-use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
-use parley_shared::{ConversationId, MessageId};
+use anyhow::{Context, Result};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as Ws;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-#[allow(unused_imports)]
-use super::*;
 
 fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())

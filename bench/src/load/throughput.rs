@@ -1,20 +1,12 @@
 //! (1) Acknowledged contact messages per second.
 
+use super::*;
 use crate::Plan;
 use crate::server::Server;
-use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
-use hdrhistogram::Histogram;
 use parley_shared::{ConversationId, MessageId};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as Ws;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-#[allow(unused_imports)]
-use super::*;
 
 /// (1) Acknowledged (committed) contact messages per second from `senders` concurrent
 /// senders spread over every conversation.
@@ -65,6 +57,3 @@ pub(super) async fn throughput(world: &Arc<World>, plan: &Plan, server: &Server)
         "acknowledged": ok, "failed": failed, "perSecond": (ok as f64 / elapsed).round(),
         "latency": summary(&h), "serverCpuSeconds": server.cpu_seconds() - cpu0})
 }
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;

@@ -1,12 +1,7 @@
 //! Staff accounts and sessions: roles, sign-up, log-in, password, who is logged in where.
 
-use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
-use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
-use crate::timestamp::Timestamp;
+use crate::ids::{OrganizationId, UserId};
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// A member's role in an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

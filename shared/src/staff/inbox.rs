@@ -2,11 +2,9 @@
 
 use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
 use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
+use crate::ids::{ContactSessionId, ConversationId, MessageId};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// The contact of a conversation, briefly (inbox rows).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

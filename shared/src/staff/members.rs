@@ -1,12 +1,9 @@
 //! Members of an organization and invites.
 
-use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
-use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
+use super::*;
+use crate::ids::InviteId;
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// A member of the current organization (`GET /api/dashboard/members`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

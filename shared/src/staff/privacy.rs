@@ -1,12 +1,9 @@
 //! GDPR requests about one contact: export and erasure.
 
-use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
-use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
+use super::*;
+use crate::api::{Conversation, Message};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// `POST /api/dashboard/contacts/export` and `/erase` (owners and admins): a data subject's
 /// request (GDPR access or erasure), by email. The email travels in the body, not the URL,

@@ -1,12 +1,7 @@
 //! The AI responder's settings and its knowledge base.
 
-use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
-use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// Where the AI responder's answers come from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

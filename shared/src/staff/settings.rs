@@ -1,12 +1,7 @@
 //! Widget settings, projects (websites) and identity verification.
 
-use crate::api::{ContactMetadata, Conversation, ConversationStatus, Message};
-use crate::error::ErrorBody;
-use crate::ids::{ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId, UserId};
 use crate::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
-#[allow(unused_imports)]
-use super::*;
 
 /// `GET`/`PUT /api/dashboard/settings`: the organization's widget settings (PUT: owners
 /// and admins; 422 on invalid values).

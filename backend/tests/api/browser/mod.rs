@@ -5,7 +5,6 @@
 //! provides both). Without a browser the test says SKIPPED loudly, unless
 //! `PARLEY_REQUIRE_BROWSER=1` or `CI` is set, where it fails instead.
 
-
 mod identity;
 mod network;
 mod responder;
@@ -17,8 +16,8 @@ use crate::helpers::TestApp;
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use parley_chromium::Chromedriver;
 use futures_util::FutureExt;
+use parley_chromium::Chromedriver;
 use parley_shared::ConversationId;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -48,7 +47,12 @@ pub(super) async fn with_browsers(
         .collect();
     let mut clients = Vec::new();
     for profile in &profiles {
-        clients.push(driver.session(profile.path()).await.expect("a browser session"));
+        clients.push(
+            driver
+                .session(profile.path())
+                .await
+                .expect("a browser session"),
+        );
     }
     let outcome = AssertUnwindSafe(scenario(&clients)).catch_unwind().await;
     for client in clients {
@@ -62,7 +66,10 @@ pub(super) async fn with_browsers(
 
 pub(super) const WAIT: Duration = Duration::from_secs(20);
 
-pub(super) async fn wait_css(client: &Client, css: &str) -> Result<fantoccini::elements::Element, CmdError> {
+pub(super) async fn wait_css(
+    client: &Client,
+    css: &str,
+) -> Result<fantoccini::elements::Element, CmdError> {
     client
         .wait()
         .at_most(WAIT)
@@ -93,7 +100,11 @@ pub(super) async fn screenshot(client: &Client, name: &str) -> Result<(), CmdErr
 }
 
 /// Identifies in the widget's form (name, email, Continue), inside the widget's frame.
-pub(super) async fn fill_auth_form(client: &Client, name: &str, email: &str) -> Result<(), CmdError> {
+pub(super) async fn fill_auth_form(
+    client: &Client,
+    name: &str,
+    email: &str,
+) -> Result<(), CmdError> {
     wait_css(client, "#parley-name")
         .await?
         .send_keys(name)
@@ -119,7 +130,6 @@ pub(super) async fn open_widget(client: &Client) -> Result<(), CmdError> {
         .enter_frame()
         .await
 }
-
 
 /// Waits until nothing matches `css` (bounded), e.g. a row that moved to another tab.
 pub(super) async fn wait_gone(client: &Client, css: &str) -> Result<(), CmdError> {

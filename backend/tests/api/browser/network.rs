@@ -3,7 +3,6 @@
 use super::*;
 use crate::helpers::TestApp;
 use fantoccini::Client;
-use fantoccini::Locator;
 use fantoccini::error::CmdError;
 
 /// Installs a network switch in the current frame: with `window.__offline` set, `fetch`

@@ -3,7 +3,6 @@
 use super::*;
 use crate::helpers::TestApp;
 use fantoccini::Client;
-use fantoccini::Locator;
 use fantoccini::error::CmdError;
 
 /// The demo organization answers from its knowledge base: the visitor sees the answer

@@ -3,7 +3,6 @@
 use super::*;
 use crate::helpers::TestApp;
 use fantoccini::Client;
-use fantoccini::Locator;
 use fantoccini::error::CmdError;
 
 /// Markup and script a hostile visitor or a hostile operator might send.
