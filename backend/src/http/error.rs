@@ -35,6 +35,10 @@ pub enum ApiError {
     /// 404 `not_found`: no such route.
     #[error("no such route")]
     RouteNotFound,
+    /// 403 `forbidden`: a browser sent a cookie-authenticated write or socket upgrade from
+    /// another origin (see `http::same_origin`).
+    #[error("refused: this request came from another site")]
+    CrossOrigin,
     /// 405 `method_not_allowed`.
     #[error("method not allowed on this route")]
     MethodNotAllowed,
@@ -83,6 +87,7 @@ impl ApiError {
             ApiError::HeadersTooLarge => (S::REQUEST_HEADER_FIELDS_TOO_LARGE, C::HeadersTooLarge),
             ApiError::RouteNotFound => (S::NOT_FOUND, C::NotFound),
             ApiError::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, C::MethodNotAllowed),
+            ApiError::CrossOrigin => (S::FORBIDDEN, C::Forbidden),
             ApiError::WidgetNotBuilt => (S::SERVICE_UNAVAILABLE, C::Internal),
         }
     }

@@ -4,13 +4,24 @@
 
 use super::AppState;
 use crate::live::socket::{Inbound, Outbound, Outcome, Socket};
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use futures_util::{SinkExt, StreamExt};
 use std::future::{Future, ready};
 
 /// Read buffer per socket: a client sends small frames, so the 128 KiB default would
 /// waste memory on every idle visitor.
-pub(super) const READ_BUFFER_BYTES: usize = 4096;
+const READ_BUFFER_BYTES: usize = 4096;
+/// Largest frame or message a client may send, in bytes: the protocols' frames (`subscribe`,
+/// `follow`) are a few hundred bytes. Checked before a frame is buffered whole, so a huge
+/// frame costs nothing (issue 21, finding 6: 16 MiB by default, read before authentication).
+const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+
+/// `ws` with the socket's buffer and size caps.
+pub(super) fn capped(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+    ws.read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+}
 
 /// `ws` as a stream of [`Inbound`] and a sink of [`Outbound`] frames.
 pub(super) fn adapt(ws: WebSocket) -> impl Socket {

@@ -8,8 +8,10 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 mod live;
+pub mod login_throttle;
 pub mod openapi;
 mod public;
+mod same_origin;
 pub mod serve;
 pub mod staff_session;
 mod widget;
@@ -97,8 +99,23 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(assets::router(&state))
-        .merge(api)
-        .merge(SwaggerUi::new(openapi::DOCS_PATH).url(openapi::DOCUMENT_PATH, document))
+        // Private answers (sessions, conversations) must not sit in any cache.
+        .merge(api.layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        )))
+        .merge(
+            Router::from(SwaggerUi::new(openapi::DOCS_PATH).url(openapi::DOCUMENT_PATH, document))
+                // The docs page is not to be framed (clickjacking).
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static("frame-ancestors 'none'"),
+                )),
+        )
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

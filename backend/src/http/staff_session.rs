@@ -16,14 +16,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use parley_shared::staff::Me;
 use parley_shared::{OrganizationId, UserId};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::time::Duration;
 
 /// Name of the staff session cookie.
 pub const COOKIE: &str = "parley_staff";
@@ -36,43 +32,18 @@ const RENEW_AFTER_SECS: i64 = 60;
 pub struct StaffKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    /// Login attempts per account (`email:…`) and per client address (`ip:…`): a burst of
-    /// 5, then one more per minute.
-    throttle: DefaultKeyedRateLimiter<String>,
+    /// Failed log-ins per account and per client address.
+    pub throttle: super::login_throttle::LoginThrottle,
 }
 
 impl StaffKeys {
     /// Keys from `secret` (HS256).
     pub fn new(secret: &[u8]) -> Self {
-        let quota = Quota::with_period(Duration::from_secs(60))
-            .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
-            throttle: RateLimiter::keyed(quota),
+            throttle: Default::default(),
         }
-    }
-
-    /// Counts a log-in attempt for `email` (normalized) and, when known, the client
-    /// address. Errors: `RateLimited` (429) over 5 attempts, then one a minute, per key.
-    pub fn throttle_login(&self, email: &str, ip: Option<IpAddr>) -> Result<()> {
-        self.check(format!("email:{email}"))?;
-        if let Some(ip) = ip {
-            self.check(format!("ip:{ip}"))?;
-        }
-        Ok(())
-    }
-
-    fn check(&self, key: String) -> Result<()> {
-        self.throttle.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ));
-            ApiError::RateLimited {
-                retry_after_secs: wait.as_secs().max(1),
-            }
-        })
     }
 }
 
@@ -199,13 +170,17 @@ fn token(parts: &axum::http::HeaderMap) -> Option<String> {
         .map(|c| c.value().to_owned())
 }
 
-/// Decodes the session cookie for the handlers, and renews it on successful requests so
+/// Refuses cross-origin writes and upgrades ([`super::same_origin`]), decodes the session
+/// cookie for the handlers, and renews it on successful requests so
 /// an active dashboard stays logged in (up to the absolute limit).
 pub(super) async fn session(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    if super::same_origin::refused(req.method(), req.headers(), &state.public_url) {
+        return ApiError::CrossOrigin.into_response();
+    }
     let claims = token(req.headers()).and_then(|t| decode(&state, &t));
     if let Some(c) = &claims {
         req.extensions_mut().insert(c.clone());

@@ -19,6 +19,32 @@ async fn every_response_forbids_sniffing_and_referrers() {
     }
 }
 
+/// Private answers are never stored by browsers or shared caches, and the API docs page
+/// cannot be framed by another site (issue 21, finding 11).
+#[tokio::test]
+async fn api_answers_are_not_cached_and_the_docs_cannot_be_framed() {
+    let app = TestApp::spawn().await;
+    let staff = app.sign_up("ada@example.com", "Acme").await;
+    let visitor = app.visitor(staff.org(), "Bob").await;
+    for r in [
+        staff.get("/api/dashboard/me").await,
+        visitor.get("/api/widget/contact-session").await,
+        app.client
+            .get(app.url("/api/widget/conversations"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let path = r.url().path().to_owned();
+        assert_eq!(r.headers()["cache-control"], "no-store", "{path}");
+    }
+    let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), reqwest::StatusCode::OK);
+    assert_eq!(docs.headers()["x-frame-options"], "DENY");
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+}
+
 #[tokio::test]
 async fn the_web_apps_run_under_a_strict_content_security_policy() {
     let app = TestApp::spawn().await;

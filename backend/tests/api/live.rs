@@ -266,3 +266,26 @@ async fn an_open_socket_ends_with_session_expired_once_the_session_expires() {
         other => panic!("expected the session to end, got {other:?}"),
     }
 }
+
+/// A frame over the cap is refused before it is read whole or parsed: the socket closes
+/// (issue 21, finding 6: one 15 MiB frame per socket cost 13 MB of resident memory each).
+#[tokio::test]
+async fn an_oversized_first_frame_closes_the_socket_before_authentication() {
+    let app = TestApp::spawn().await;
+    let url = format!("{}/api/widget/live", app.base.replace("http://", "ws://"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    let huge = "x".repeat(1024 * 1024);
+    // The server may close while the frame is still being written: either end is fine.
+    let _ = socket.send(WsMessage::Text(huge.into())).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))) => break,
+            Ok(Some(Ok(WsMessage::Text(text)))) => panic!("the server answered {text}"),
+            Ok(Some(Ok(_))) => {}
+            Err(_) => panic!("the socket stayed open after an oversized frame"),
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Signing up, logging in and out, the current operator, password and organization switch.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{ClientIp, Json};
@@ -28,10 +28,14 @@ pub(super) async fn log_in(
     ClientIp(ip): ClientIp,
     Json(req): Json<LogIn>,
 ) -> Result<Response, ApiError> {
-    state
-        .staff_keys
-        .throttle_login(&accounts::normalize_email(&req.email), ip)?;
-    let (user, org) = accounts::log_in(&state, req).await?;
+    let email = accounts::normalize_email(&req.email);
+    let throttle = &state.staff_keys.throttle;
+    throttle.check(&email, ip)?;
+    let (user, org) = accounts::log_in(&state, req).await.inspect_err(|e| {
+        if matches!(e, Error::InvalidCredentials) {
+            throttle.failed(&email, ip);
+        }
+    })?;
     logged_in(&state, StatusCode::OK, user.id, org, now_secs(&state)).await
 }
 
@@ -64,8 +68,15 @@ pub(super) async fn change_password(
 ) -> Result<Response, ApiError> {
     // A refused new password is not a guess at the current one: it does not count.
     parley_shared::limits::validate_password(&req.new_password)?;
-    state.staff_keys.throttle_login(&op.user.email, None)?;
-    accounts::change_password(&state, &op, req).await?;
+    let throttle = &state.staff_keys.throttle;
+    throttle.check(&op.user.email, None)?;
+    accounts::change_password(&state, &op, req)
+        .await
+        .inspect_err(|e| {
+            if matches!(e, Error::InvalidCredentials) {
+                throttle.failed(&op.user.email, None);
+            }
+        })?;
     logged_in(
         &state,
         StatusCode::OK,

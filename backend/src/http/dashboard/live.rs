@@ -4,7 +4,7 @@
 
 use crate::http::AppState;
 use crate::http::extract::Upgrade;
-use crate::http::live::{READ_BUFFER_BYTES, adapt, until_shutdown};
+use crate::http::live::{adapt, capped, until_shutdown};
 use crate::http::staff_session::{self, Session, Staff, StaffClaims};
 use crate::live::{socket, staff};
 use crate::staff::accounts::Operator;
@@ -19,11 +19,10 @@ pub(super) async fn upgrade(
     Session(claims): Session,
     Upgrade(ws): Upgrade,
 ) -> Response {
-    ws.read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| {
-            let sockets = state.sockets.clone();
-            sockets.track_future(serve(state, op, claims, socket))
-        })
+    capped(ws).on_upgrade(move |socket| {
+        let sockets = state.sockets.clone();
+        sockets.track_future(serve(state, op, claims, socket))
+    })
 }
 
 async fn serve(state: AppState, op: Operator, claims: StaffClaims, socket: WebSocket) {

@@ -2,7 +2,7 @@
 
 use crate::http::AppState;
 use crate::http::extract::Upgrade;
-use crate::http::live::{READ_BUFFER_BYTES, adapt, until_shutdown};
+use crate::http::live::{adapt, capped, until_shutdown};
 use crate::live::{socket, widget};
 use axum::extract::State;
 use axum::extract::ws::WebSocket;
@@ -10,11 +10,10 @@ use axum::response::Response;
 
 #[utoipa::path(get, path = "/live", tag = "live", responses((status = 101, description = "WebSocket: first frame `auth` with the contact token, then `subscribe` frames; see ClientFrame / ServerFrame"), (status = 400, description = "Not a WebSocket upgrade", body = parley_shared::ErrorBody)), security(()))]
 pub(super) async fn upgrade(State(state): State<AppState>, Upgrade(ws): Upgrade) -> Response {
-    ws.read_buffer_size(READ_BUFFER_BYTES)
-        .on_upgrade(move |socket| {
-            let sockets = state.sockets.clone();
-            sockets.track_future(serve(state, socket))
-        })
+    capped(ws).on_upgrade(move |socket| {
+        let sockets = state.sockets.clone();
+        sockets.track_future(serve(state, socket))
+    })
 }
 
 async fn serve(state: AppState, socket: WebSocket) {

@@ -88,6 +88,43 @@ async fn support_scenario(
         .await?;
     wait_css(operator, &format!("{row}[data-status='resolved']")).await?;
     screenshot(operator, "6-dashboard-resolved").await?;
+
+    // A page of another origin on the same host (the demo site's port: the same *site*, so
+    // the operator's SameSite=Strict cookie goes along) cannot open the dashboard's socket
+    // (issue 21, cross-site WebSocket hijacking); the dashboard's own socket could, above.
+    operator
+        .goto(app.demo_url.as_deref().expect("demo site"))
+        .await?;
+    operator
+        .execute(
+            "document.title = 'waiting';
+             var ws = new WebSocket(arguments[0]);
+             ws.onmessage = function (e) { document.title = 'read:' + e.data; };
+             ws.onclose = function (e) {
+               if (document.title === 'waiting') document.title = 'closed:' + e.code;
+             };",
+            vec![serde_json::json!(format!(
+                "{}/api/dashboard/live",
+                app.base.replace("http://", "ws://")
+            ))],
+        )
+        .await?;
+    let deadline = std::time::Instant::now() + WAIT;
+    let title = loop {
+        let title = operator.title().await?;
+        if title != "waiting" {
+            break title;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the socket neither opened nor closed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        title.starts_with("closed:"),
+        "another origin read the socket: {title}"
+    );
     Ok(())
 }
 
