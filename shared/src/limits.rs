@@ -176,9 +176,28 @@ pub enum ContentError {
     },
 }
 
+/// Whether `c` shows nothing: white space, or an invisible formatting character (zero-width
+/// space, joiners, word joiner, soft hyphen, byte-order mark, directional marks), which a
+/// message made only of them would look empty yet pass a plain `trim` (issue 21, finding 11).
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
 /// Checks a message's content against `max_chars`; the content is kept as sent (not trimmed).
+/// Errors: `Empty` when nothing visible is left (white space or invisible characters only).
 pub fn validate_content(content: &str, max_chars: usize) -> Result<(), ContentError> {
-    if content.trim().is_empty() {
+    if content.chars().all(invisible) {
         return Err(ContentError::Empty);
     }
     if content.chars().count() > max_chars {
@@ -190,6 +209,23 @@ pub fn validate_content(content: &str, max_chars: usize) -> Result<(), ContentEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_of_invisible_characters_only_is_empty() {
+        for blank in ["", " \n\t", "\u{200B}\u{200B}", "\u{FEFF} \u{2060}\u{00AD}"] {
+            assert_eq!(
+                validate_content(blank, 10),
+                Err(ContentError::Empty),
+                "{blank:?}"
+            );
+        }
+        assert_eq!(validate_content("\u{200B}ok", 10), Ok(()));
+        assert_eq!(
+            validate_content("👍🏽", 10),
+            Ok(()),
+            "joiners inside emoji are content"
+        );
+    }
 
     #[test]
     fn names_are_trimmed_and_must_not_be_blank() {

@@ -46,12 +46,18 @@ async fn a_retried_send_with_the_same_id_makes_one_message() {
 }
 
 #[tokio::test]
-async fn empty_and_whitespace_messages_are_422() {
+async fn empty_whitespace_and_zero_width_messages_are_422() {
     let app = TestApp::spawn().await;
     let org = app.organization("Acme").await;
     let visitor = app.visitor(org, "Ada").await;
     let conversation = visitor.start_conversation().await;
-    for content in ["", "   ", "\n\t "] {
+    for content in [
+        "",
+        "   ",
+        "\n\t ",
+        "\u{200B}\u{200C}\u{200D}",
+        "\u{FEFF}\u{2060} ",
+    ] {
         let response = visitor
             .send(conversation.id, MessageId::new_random(), content)
             .await;
