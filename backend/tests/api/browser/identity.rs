@@ -20,6 +20,7 @@ for (var i = 0; i < parent.frames.length; i++)
   if (parent.frames[i] !== window) parent.frames[i].postMessage(identify, "*");
 parent.postMessage(close, "*");
 document.title = "sent";
+var done = document.createElement("p"); done.id = "sent"; document.body.appendChild(done);
 </script></body>"#
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -69,12 +70,8 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
         )
         .await?;
     wait_css(client, "#hostile").await?.enter_frame().await?;
-    let deadline = Instant::now() + WAIT;
-    // (WebDriver's title is the top-level page's; this frame's is read by script.)
-    while client.execute("return document.title", vec![]).await? != "sent" {
-        assert!(Instant::now() < deadline, "the hostile page did not run");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // The hostile page marks the end of its script with an element.
+    wait_css(client, "#sent").await?;
     // Nothing can signal "ignored": give the messages time to be handled if they were.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let received = client.find(Locator::Css("#received")).await?.text().await?;

@@ -97,30 +97,21 @@ async fn support_scenario(
         .await?;
     operator
         .execute(
-            "document.title = 'waiting';
-             var ws = new WebSocket(arguments[0]);
-             ws.onmessage = function (e) { document.title = 'read:' + e.data; };
-             ws.onclose = function (e) {
-               if (document.title === 'waiting') document.title = 'closed:' + e.code;
-             };",
+            "var ws = new WebSocket(arguments[0]);
+             function result(text) {
+               if (document.getElementById('ws-result')) return;
+               var p = document.createElement('p'); p.id = 'ws-result'; p.textContent = text;
+               document.body.appendChild(p);
+             }
+             ws.onmessage = function (e) { result('read:' + e.data); };
+             ws.onclose = function (e) { result('closed:' + e.code); };",
             vec![serde_json::json!(format!(
                 "{}/api/dashboard/live",
                 app.base.replace("http://", "ws://")
             ))],
         )
         .await?;
-    let deadline = std::time::Instant::now() + WAIT;
-    let title = loop {
-        let title = operator.title().await?;
-        if title != "waiting" {
-            break title;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the socket neither opened nor closed"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let title = wait_css(operator, "#ws-result").await?.text().await?;
     assert!(
         title.starts_with("closed:"),
         "another origin read the socket: {title}"
