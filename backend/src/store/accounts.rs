@@ -82,15 +82,22 @@ macro_rules! impl_account_store {
     ($store:ty, $db:ty, $row:ty) => {
         #[async_trait]
         impl $crate::store::AccountStore for $store {
-            async fn create_owner_account(&self, org: &Organization, user: &User) -> Result<(), StoreError> {
+            async fn create_owner_account(
+                &self,
+                org: &Organization,
+                user: &User,
+            ) -> Result<(), StoreError> {
                 let mut tx = self.writer.begin().await?;
-                sqlx::query("INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)")
-                    .bind(org.id.to_string())
-                    .bind(&org.name)
-                    .bind(org.created_at.unix_millis())
-                    .bind(org.updated_at.unix_millis())
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO organizations (id, name, created_at, updated_at) VALUES \
+                     ($1, $2, $3, $4)",
+                )
+                .bind(org.id.to_string())
+                .bind(&org.name)
+                .bind(org.created_at.unix_millis())
+                .bind(org.updated_at.unix_millis())
+                .execute(&mut *tx)
+                .await?;
                 insert_user(&mut *tx, user).await?;
                 insert_membership(&mut *tx, user.id, org.id, Role::Owner, org.created_at).await?;
                 tx.commit().await?;
@@ -104,7 +111,8 @@ macro_rules! impl_account_store {
 
             async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, email, password_hash, display_name, created_at, session_epoch FROM users WHERE email = $1",
+                    "SELECT id, email, password_hash, display_name, created_at, session_epoch \
+                     FROM users WHERE email = $1",
                 )
                 .bind(email)
                 .fetch_optional(&self.reader)
@@ -138,7 +146,8 @@ macro_rules! impl_account_store {
 
             async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, email, password_hash, display_name, created_at, session_epoch FROM users WHERE id = $1",
+                    "SELECT id, email, password_hash, display_name, created_at, session_epoch \
+                     FROM users WHERE id = $1",
                 )
                 .bind(id.to_string())
                 .fetch_optional(&self.reader)
@@ -157,7 +166,11 @@ macro_rules! impl_account_store {
                 Ok(())
             }
 
-            async fn membership(&self, user: UserId, org: OrganizationId) -> Result<Option<Role>, StoreError> {
+            async fn membership(
+                &self,
+                user: UserId,
+                org: OrganizationId,
+            ) -> Result<Option<Role>, StoreError> {
                 let role: Option<String> = sqlx::query_scalar(
                     "SELECT role FROM memberships WHERE user_id = $1 AND organization_id = $2",
                 )
@@ -168,7 +181,10 @@ macro_rules! impl_account_store {
                 role.map(|r| role_of(&r)).transpose()
             }
 
-            async fn memberships_of_user(&self, user: UserId) -> Result<Vec<(Organization, Role)>, StoreError> {
+            async fn memberships_of_user(
+                &self,
+                user: UserId,
+            ) -> Result<Vec<(Organization, Role)>, StoreError> {
                 let rows = sqlx::query(
                     "SELECT o.id, o.name, o.created_at, o.updated_at, ms.role FROM memberships ms \
                      JOIN organizations o ON o.id = ms.organization_id \
@@ -178,13 +194,19 @@ macro_rules! impl_account_store {
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter()
-                    .map(|r| Ok((organization_from_row(r)?, role_of(&r.try_get::<String, _>("role")?)?)))
+                    .map(|r| {
+                        Ok((
+                            organization_from_row(r)?,
+                            role_of(&r.try_get::<String, _>("role")?)?,
+                        ))
+                    })
                     .collect()
             }
 
             async fn members(&self, org: OrganizationId) -> Result<Vec<Member>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT u.id, u.email, u.display_name, ms.role, ms.created_at FROM memberships ms \
+                    "SELECT u.id, u.email, u.display_name, ms.role, ms.created_at FROM \
+                     memberships ms \
                      JOIN users u ON u.id = ms.user_id WHERE ms.organization_id = $1 \
                      ORDER BY ms.created_at, u.id",
                 )
@@ -206,18 +228,26 @@ macro_rules! impl_account_store {
                     .collect()
             }
 
-            async fn remove_membership(&self, user: UserId, org: OrganizationId) -> Result<bool, StoreError> {
-                let done = sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organization_id = $2")
-                    .bind(user.to_string())
-                    .bind(org.to_string())
-                    .execute(&self.writer)
-                    .await?;
+            async fn remove_membership(
+                &self,
+                user: UserId,
+                org: OrganizationId,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query(
+                    "DELETE FROM memberships WHERE user_id = $1 AND \
+                     organization_id = $2",
+                )
+                .bind(user.to_string())
+                .bind(org.to_string())
+                .execute(&self.writer)
+                .await?;
                 Ok(done.rows_affected() > 0)
             }
 
             async fn owner_count(&self, org: OrganizationId) -> Result<u64, StoreError> {
                 let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'owner'",
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = \
+                     'owner'",
                 )
                 .bind(org.to_string())
                 .fetch_one(&self.reader)

@@ -106,7 +106,8 @@ macro_rules! impl_contact_store {
             async fn create_contact_session(&self, s: &ContactSession) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO contact_sessions \
-                     (id, organization_id, token_hash, name, email, metadata, created_at, expires_at, \
+                     (id, organization_id, token_hash, name, email, metadata, created_at, \
+                     expires_at, \
                       external_id, verified) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 )
@@ -176,7 +177,8 @@ macro_rules! impl_contact_store {
                 sqlx::query(
                     "INSERT INTO identity_settings (organization_id, secret, required, updated_at) \
                      VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id) DO UPDATE SET \
-                     secret = excluded.secret, required = excluded.required, updated_at = excluded.updated_at",
+                     secret = excluded.secret, required = excluded.required, updated_at = \
+                     excluded.updated_at",
                 )
                 .bind(org.to_string())
                 .bind(&settings.secret)
@@ -257,7 +259,10 @@ macro_rules! impl_contact_store {
                 Ok(())
             }
 
-            async fn contact_session(&self, id: ContactSessionId) -> Result<Option<ContactSession>, StoreError> {
+            async fn contact_session(
+                &self,
+                id: ContactSessionId,
+            ) -> Result<Option<ContactSession>, StoreError> {
                 let row = sqlx::query(
                     concat!(contact_session_select!(), " WHERE s.id = $1"),
                 )

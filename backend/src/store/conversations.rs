@@ -102,7 +102,8 @@ macro_rules! impl_conversation_store {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(
                     "INSERT INTO conversations \
-                     (id, organization_id, contact_session_id, status, last_seq, created_at, updated_at, project_id) \
+                     (id, organization_id, contact_session_id, status, last_seq, created_at, \
+                     updated_at, project_id) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(c.id.to_string())
@@ -124,7 +125,10 @@ macro_rules! impl_conversation_store {
                 Ok(())
             }
 
-            async fn conversation(&self, id: ConversationId) -> Result<Option<OwnedConversation>, StoreError> {
+            async fn conversation(
+                &self,
+                id: ConversationId,
+            ) -> Result<Option<OwnedConversation>, StoreError> {
                 let row = sqlx::query(concat!(conversation_select!(), " WHERE c.id = $1"))
                     .bind(id.to_string())
                     .fetch_optional(&self.reader)
@@ -138,7 +142,8 @@ macro_rules! impl_conversation_store {
                 cursor: Option<ConversationCursor>,
                 limit: u32,
             ) -> Result<Vec<Conversation>, StoreError> {
-                // Keyset pagination on (updated_at DESC, id DESC); the first page starts above any key.
+                // Keyset pagination on (updated_at DESC, id DESC); the first page starts above
+                // any key.
                 let (after_ts, after_id) = match cursor {
                     Some(c) => (c.updated_at.unix_millis(), c.id.to_string()),
                     None => (i64::MAX, String::new()),
@@ -167,7 +172,8 @@ macro_rules! impl_conversation_store {
                 now: Timestamp,
             ) -> Result<Option<Conversation>, StoreError> {
                 let mut tx = self.writer.begin().await?;
-                let done = sqlx::query("UPDATE conversations SET status = $1, updated_at = $2 WHERE id = $3")
+                let done = sqlx::query("UPDATE conversations SET status = $1, updated_at = $2 \
+                     WHERE id = $3")
                     .bind(status.as_str())
                     .bind(now.unix_millis())
                     .bind(id.to_string())
@@ -192,7 +198,11 @@ macro_rules! impl_conversation_store {
                 Ok(Some(conversation))
             }
 
-            async fn set_responder_active(&self, conversation: ConversationId, active: bool) -> Result<(), StoreError> {
+            async fn set_responder_active(
+                &self,
+                conversation: ConversationId,
+                active: bool,
+            ) -> Result<(), StoreError> {
                 sqlx::query("UPDATE conversations SET responder_active = $1 WHERE id = $2")
                     .bind(i64::from(active))
                     .bind(conversation.to_string())

@@ -79,19 +79,32 @@ macro_rules! impl_invite_store {
                 Ok(())
             }
 
-            async fn invite_by_token_hash(&self, token_hash: &str) -> Result<Option<InviteRow>, StoreError> {
-                let row = sqlx::query(concat!("SELECT ", invite_columns!(), " FROM invites WHERE token_hash = $1"))
-                    .bind(token_hash)
-                    .fetch_optional(&self.reader)
-                    .await?;
+            async fn invite_by_token_hash(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<InviteRow>, StoreError> {
+                let row = sqlx::query(concat!(
+                    "SELECT \
+                     ",
+                    invite_columns!(),
+                    " FROM invites WHERE token_hash = $1"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.reader)
+                .await?;
                 row.map(|r| invite_from_row(&r)).transpose()
             }
 
-            async fn pending_invites(&self, org: OrganizationId, now: Timestamp) -> Result<Vec<InviteRow>, StoreError> {
+            async fn pending_invites(
+                &self,
+                org: OrganizationId,
+                now: Timestamp,
+            ) -> Result<Vec<InviteRow>, StoreError> {
                 let rows = sqlx::query(concat!(
                     "SELECT ",
                     invite_columns!(),
-                    " FROM invites WHERE organization_id = $1 AND used_at IS NULL AND expires_at > $2 \
+                    " FROM invites WHERE organization_id = $1 AND used_at IS NULL AND expires_at \
+                     > $2 \
                      ORDER BY created_at DESC, id DESC"
                 ))
                 .bind(org.to_string())
@@ -101,9 +114,14 @@ macro_rules! impl_invite_store {
                 rows.iter().map(invite_from_row).collect()
             }
 
-            async fn delete_invite(&self, org: OrganizationId, id: InviteId) -> Result<bool, StoreError> {
+            async fn delete_invite(
+                &self,
+                org: OrganizationId,
+                id: InviteId,
+            ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
-                    "DELETE FROM invites WHERE organization_id = $1 AND id = $2 AND used_at IS NULL",
+                    "DELETE FROM invites WHERE organization_id = $1 AND id = $2 AND used_at IS \
+                     NULL",
                 )
                 .bind(org.to_string())
                 .bind(id.to_string())

@@ -72,7 +72,8 @@ macro_rules! impl_job_store {
             async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
-                     attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) \
+                     attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, \
+                     $6) \
                      ON CONFLICT (id) DO NOTHING",
                 )
                 .bind(job.id.to_string())
@@ -128,7 +129,8 @@ macro_rules! impl_job_store {
                 error: &str,
             ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "UPDATE jobs SET run_at = $1, last_error = $2 WHERE id = $3 AND state = 'pending'",
+                    "UPDATE jobs SET run_at = $1, last_error = $2 WHERE id = $3 AND state = \
+                     'pending'",
                 )
                 .bind(run_at.unix_millis())
                 .bind(error)
@@ -138,7 +140,11 @@ macro_rules! impl_job_store {
                 Ok(())
             }
 
-            async fn finish_job(&self, id: uuid::Uuid, error: Option<&str>) -> Result<(), StoreError> {
+            async fn finish_job(
+                &self,
+                id: uuid::Uuid,
+                error: Option<&str>,
+            ) -> Result<(), StoreError> {
                 sqlx::query("UPDATE jobs SET state = $1, last_error = $2 WHERE id = $3")
                     .bind(if error.is_some() { "failed" } else { "done" })
                     .bind(error)

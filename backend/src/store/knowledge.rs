@@ -66,10 +66,15 @@ macro_rules! impl_knowledge_store {
     ($store:ty, $db:ty, $row:ty) => {
         #[async_trait]
         impl $crate::store::KnowledgeStore for $store {
-            async fn create_article(&self, a: &ArticleRow, passages: &[(String, String)]) -> Result<(), StoreError> {
+            async fn create_article(
+                &self,
+                a: &ArticleRow,
+                passages: &[(String, String)],
+            ) -> Result<(), StoreError> {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(
-                    "INSERT INTO articles (id, organization_id, title, body, created_at, updated_at) \
+                    "INSERT INTO articles (id, organization_id, title, body, created_at, \
+                     updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(a.id.to_string())
@@ -82,7 +87,8 @@ macro_rules! impl_knowledge_store {
                 .await?;
                 for (position, (heading, body)) in passages.iter().enumerate() {
                     sqlx::query(
-                        "INSERT INTO article_passages (article_id, organization_id, position, heading, body) \
+                        "INSERT INTO article_passages (article_id, organization_id, position, \
+                         heading, body) \
                          VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(a.id.to_string())
@@ -119,7 +125,11 @@ macro_rules! impl_knowledge_store {
                     .collect()
             }
 
-            async fn delete_article(&self, org: OrganizationId, id: parley_shared::ArticleId) -> Result<bool, StoreError> {
+            async fn delete_article(
+                &self,
+                org: OrganizationId,
+                id: parley_shared::ArticleId,
+            ) -> Result<bool, StoreError> {
                 let mut tx = self.writer.begin().await?;
                 // Passages first: the FTS index follows their deletes (SQLite trigger).
                 sqlx::query(
@@ -129,11 +139,14 @@ macro_rules! impl_knowledge_store {
                 .bind(org.to_string())
                 .execute(&mut *tx)
                 .await?;
-                let gone = sqlx::query("DELETE FROM articles WHERE id = $1 AND organization_id = $2")
-                    .bind(id.to_string())
-                    .bind(org.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                let gone = sqlx::query(
+                    "DELETE FROM articles WHERE id = $1 AND organization_id = \
+                     $2",
+                )
+                .bind(id.to_string())
+                .bind(org.to_string())
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(gone.rows_affected() == 1)
             }

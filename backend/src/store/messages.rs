@@ -152,7 +152,8 @@ macro_rules! impl_message_store {
                 let rows = sqlx::query(concat!(
                     "SELECT ",
                     message_columns!(),
-                    " FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT $3"
+                    " FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC \
+                     LIMIT $3"
                 ))
                 .bind(conversation_id.to_string())
                 .bind(i64_of(up_to))
@@ -162,12 +163,17 @@ macro_rules! impl_message_store {
                 rows.iter().map(|r| message_from_row(r, "")).collect()
             }
 
-            async fn tree_messages(&self, conversation: ConversationId) -> Result<Vec<TreeMessage>, StoreError> {
+            async fn tree_messages(
+                &self,
+                conversation: ConversationId,
+            ) -> Result<Vec<TreeMessage>, StoreError> {
                 let rows = sqlx::query(concat!(
                     "SELECT ",
                     message_columns!(),
-                    ", author_id, previous_message_id, depth, root_message_id, sibling_index, accuracy, \
-                     feedback, updated_at FROM messages WHERE conversation_id = $1 ORDER BY created_at, seq"
+                    ", author_id, previous_message_id, depth, root_message_id, sibling_index, \
+                     accuracy, \
+                     feedback, updated_at FROM messages WHERE conversation_id = $1 ORDER BY \
+                     created_at, seq"
                 ))
                 .bind(conversation.to_string())
                 .fetch_all(&self.reader)
@@ -195,7 +201,8 @@ macro_rules! impl_message_store {
                 rating: &parley_shared::api::Rating,
                 now: Timestamp,
             ) -> Result<(), StoreError> {
-                sqlx::query("UPDATE messages SET accuracy = $1, feedback = $2, updated_at = $3 WHERE id = $4")
+                sqlx::query("UPDATE messages SET accuracy = $1, feedback = $2, updated_at = $3 \
+                     WHERE id = $4")
                     .bind(rating.accuracy.as_str())
                     .bind(&rating.feedback)
                     .bind(now.unix_millis())
@@ -205,9 +212,15 @@ macro_rules! impl_message_store {
                 Ok(())
             }
 
-            async fn mark_read(&self, conversation: ConversationId, user: UserId, seq: u64) -> Result<(), StoreError> {
+            async fn mark_read(
+                &self,
+                conversation: ConversationId,
+                user: UserId,
+                seq: u64,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) VALUES ($1, $2, $3) \
+                    "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) \
+                     VALUES ($1, $2, $3) \
                      ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = \
                      CASE WHEN excluded.last_read_seq > conversation_reads.last_read_seq \
                      THEN excluded.last_read_seq ELSE conversation_reads.last_read_seq END",

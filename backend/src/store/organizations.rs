@@ -36,7 +36,8 @@ macro_rules! impl_organization_store {
         impl $crate::store::OrganizationStore for $store {
             async fn create_organization(&self, org: &Organization) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, \
+                     $3, $4)",
                 )
                 .bind(org.id.to_string())
                 .bind(&org.name)
@@ -47,15 +48,24 @@ macro_rules! impl_organization_store {
                 Ok(())
             }
 
-            async fn organization(&self, id: OrganizationId) -> Result<Option<Organization>, StoreError> {
-                let row = sqlx::query("SELECT id, name, created_at, updated_at FROM organizations WHERE id = $1")
-                    .bind(id.to_string())
-                    .fetch_optional(&self.reader)
-                    .await?;
+            async fn organization(
+                &self,
+                id: OrganizationId,
+            ) -> Result<Option<Organization>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT id, name, created_at, updated_at FROM organizations \
+                     WHERE id = $1",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.reader)
+                .await?;
                 row.map(|r| organization_from_row(&r)).transpose()
             }
 
-            async fn organization_by_name(&self, name: &str) -> Result<Option<Organization>, StoreError> {
+            async fn organization_by_name(
+                &self,
+                name: &str,
+            ) -> Result<Option<Organization>, StoreError> {
                 let row = sqlx::query(
                     "SELECT id, name, created_at, updated_at FROM organizations WHERE name = $1 \
                      ORDER BY created_at, id LIMIT 1",

@@ -6,8 +6,9 @@
 //! it reports a gap so subscribers re-read what they may have missed.
 //!
 //! Messages go through the group commit ([`super::group`]): one call of the
-//! `parley_insert_messages` function (migrations/postgres/0008, replaced by 0009) stores a whole batch in one
-//! round trip and one transaction, where a message alone took eight statements.
+//! `parley_insert_messages` function (migrations/postgres/0008, replaced by 0009) stores a
+//! whole batch in one round trip and one transaction, where a message alone took eight
+//! statements.
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
@@ -161,7 +162,8 @@ async fn commit_batch(
 ) -> Outcomes {
     match insert_batch(writer, instance, &messages).await {
         Err(e) if messages.len() > 1 => {
-            tracing::warn!(error = %e, size = messages.len(), "batch insert failed; inserting one by one");
+            tracing::warn!(error = %e, size = messages.len(), "batch insert failed; inserting one \
+                 by one");
             let mut outcomes = Vec::with_capacity(messages.len());
             for m in &messages {
                 let outcome = insert_batch(writer, instance, std::slice::from_ref(m))

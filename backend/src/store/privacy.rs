@@ -45,12 +45,11 @@ macro_rules! impl_privacy_store {
                 org: OrganizationId,
                 email: &str,
             ) -> Result<Vec<ContactSession>, StoreError> {
-                let rows = sqlx::query(
-                    concat!(
-                        contact_session_select!(),
-                        " WHERE s.organization_id = $1 AND LOWER(s.email) = $2 ORDER BY s.created_at, s.id"
-                    ),
-                )
+                let rows = sqlx::query(concat!(
+                    contact_session_select!(),
+                    " WHERE s.organization_id = $1 AND LOWER(s.email) = $2 ORDER BY \
+                         s.created_at, s.id"
+                ))
                 .bind(org.to_string())
                 .bind(email)
                 .fetch_all(&self.reader)
@@ -58,12 +57,24 @@ macro_rules! impl_privacy_store {
                 rows.iter().map(contact_session_from_row).collect()
             }
 
-            async fn erase_contact(&self, org: OrganizationId, email: &str) -> Result<Erased, StoreError> {
+            async fn erase_contact(
+                &self,
+                org: OrganizationId,
+                email: &str,
+            ) -> Result<Erased, StoreError> {
                 let mut tx = self.writer.begin().await?;
-                let sessions = "SELECT id FROM contact_sessions WHERE organization_id = $1 AND LOWER(email) = $2";
-                let conversations = format!("SELECT id FROM conversations WHERE contact_session_id IN ({sessions})");
+                let sessions = "SELECT id FROM contact_sessions WHERE organization_id = $1 AND \
+                     LOWER(email) = $2";
+                let conversations = format!(
+                    "SELECT id FROM conversations WHERE \
+                     contact_session_id IN ({sessions})"
+                );
                 let mut erased = Erased::default();
-                for (table, column) in [("jobs", "conversation_id"), ("conversation_reads", "conversation_id"), ("messages", "conversation_id")] {
+                for (table, column) in [
+                    ("jobs", "conversation_id"),
+                    ("conversation_reads", "conversation_id"),
+                    ("messages", "conversation_id"),
+                ] {
                     let sql = format!("DELETE FROM {table} WHERE {column} IN ({conversations})");
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(org.to_string())
@@ -74,19 +85,25 @@ macro_rules! impl_privacy_store {
                         erased.messages = done.rows_affected();
                     }
                 }
-                let sql = format!("DELETE FROM conversations WHERE contact_session_id IN ({sessions})");
+                let sql = format!(
+                    "DELETE FROM conversations WHERE contact_session_id IN \
+                     ({sessions})"
+                );
                 erased.conversations = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(org.to_string())
                     .bind(email)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                erased.sessions = sqlx::query("DELETE FROM contact_sessions WHERE organization_id = $1 AND LOWER(email) = $2")
-                    .bind(org.to_string())
-                    .bind(email)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                erased.sessions = sqlx::query(
+                    "DELETE FROM contact_sessions WHERE organization_id \
+                     = $1 AND LOWER(email) = $2",
+                )
+                .bind(org.to_string())
+                .bind(email)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
                 tx.commit().await?;
                 Ok(erased)
             }
@@ -105,14 +122,18 @@ macro_rules! impl_privacy_store {
                         erased.messages = done.rows_affected();
                     }
                 }
-                erased.conversations = sqlx::query("DELETE FROM conversations WHERE updated_at < $1")
-                    .bind(before.unix_millis())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                erased.conversations = sqlx::query(
+                    "DELETE FROM conversations WHERE updated_at < \
+                     $1",
+                )
+                .bind(before.unix_millis())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
                 erased.sessions = sqlx::query(
                     "DELETE FROM contact_sessions WHERE expires_at < $1 AND NOT EXISTS \
-                     (SELECT 1 FROM conversations c WHERE c.contact_session_id = contact_sessions.id)",
+                     (SELECT 1 FROM conversations c WHERE c.contact_session_id = \
+                     contact_sessions.id)",
                 )
                 .bind(before.unix_millis())
                 .execute(&mut *tx)

@@ -86,7 +86,8 @@ macro_rules! impl_public_api_store {
         impl $crate::store::PublicApiStore for $store {
             async fn create_api_key(&self, k: &ApiKeyRow) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, created_by, created_at) \
+                    "INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, \
+                     created_by, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(k.id.to_string())
@@ -101,9 +102,13 @@ macro_rules! impl_public_api_store {
                 Ok(())
             }
 
-            async fn api_key_by_hash(&self, key_hash: &str) -> Result<Option<ApiKeyRow>, StoreError> {
+            async fn api_key_by_hash(
+                &self,
+                key_hash: &str,
+            ) -> Result<Option<ApiKeyRow>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, last_used_at, \
+                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, \
+                     last_used_at, \
                      revoked_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
                 )
                 .bind(key_hash)
@@ -114,7 +119,8 @@ macro_rules! impl_public_api_store {
 
             async fn api_keys(&self, org: OrganizationId) -> Result<Vec<ApiKeyRow>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, last_used_at, \
+                    "SELECT id, organization_id, name, prefix, key_hash, created_by, created_at, \
+                     last_used_at, \
                      revoked_at FROM api_keys WHERE organization_id = $1 AND revoked_at IS NULL \
                      ORDER BY created_at DESC, id DESC",
                 )
@@ -124,9 +130,15 @@ macro_rules! impl_public_api_store {
                 rows.iter().map(api_key_from_row).collect()
             }
 
-            async fn revoke_api_key(&self, org: OrganizationId, id: ApiKeyId, now: Timestamp) -> Result<bool, StoreError> {
+            async fn revoke_api_key(
+                &self,
+                org: OrganizationId,
+                id: ApiKeyId,
+                now: Timestamp,
+            ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
-                    "UPDATE api_keys SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 AND revoked_at IS NULL",
+                    "UPDATE api_keys SET revoked_at = $1 WHERE organization_id = $2 AND id = $3 \
+                     AND revoked_at IS NULL",
                 )
                 .bind(now.unix_millis())
                 .bind(org.to_string())
@@ -156,10 +168,14 @@ macro_rules! impl_public_api_store {
                     None => (i64::MAX, String::new()),
                 };
                 let rows = sqlx::query(
-                    "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, c.status, c.created_at, \
-                     c.updated_at, c.last_seq, c.responder_active, NULL AS m_id, s.metadata AS contact_metadata, \
-                     (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS messages_length, \
-                     p.id AS p_id, p.name AS p_name, p.created_at AS p_created_at, p.updated_at AS p_updated_at \
+                    "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
+                     c.status, c.created_at, \
+                     c.updated_at, c.last_seq, c.responder_active, NULL AS m_id, s.metadata AS \
+                     contact_metadata, \
+                     (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS \
+                     messages_length, \
+                     p.id AS p_id, p.name AS p_name, p.created_at AS p_created_at, p.updated_at \
+                     AS p_updated_at \
                      FROM conversations c JOIN contact_sessions s ON s.id = c.contact_session_id \
                      LEFT JOIN projects p ON p.id = c.project_id \
                      WHERE c.organization_id = $1 \

@@ -46,9 +46,13 @@ macro_rules! impl_responder_store {
     ($store:ty, $db:ty, $row:ty) => {
         #[async_trait]
         impl $crate::store::ResponderStore for $store {
-            async fn responder_settings(&self, org: OrganizationId) -> Result<Option<ResponderRow>, StoreError> {
+            async fn responder_settings(
+                &self,
+                org: OrganizationId,
+            ) -> Result<Option<ResponderRow>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT enabled, provider, base_url, model, api_key, instructions, context_messages \
+                    "SELECT enabled, provider, base_url, model, api_key, instructions, \
+                     context_messages \
                      FROM responder_settings WHERE organization_id = $1",
                 )
                 .bind(org.to_string())
@@ -69,14 +73,23 @@ macro_rules! impl_responder_store {
                 .transpose()
             }
 
-            async fn put_responder_settings(&self, org: OrganizationId, row: &ResponderRow, now: Timestamp) -> Result<(), StoreError> {
+            async fn put_responder_settings(
+                &self,
+                org: OrganizationId,
+                row: &ResponderRow,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO responder_settings (organization_id, enabled, provider, base_url, model, api_key, \
-                     instructions, context_messages, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                    "INSERT INTO responder_settings (organization_id, enabled, provider, \
+                     base_url, model, api_key, \
+                     instructions, context_messages, updated_at) VALUES ($1, $2, $3, $4, $5, $6, \
+                     $7, $8, $9) \
                      ON CONFLICT (organization_id) DO UPDATE SET enabled = excluded.enabled, \
-                     provider = excluded.provider, base_url = excluded.base_url, model = excluded.model, \
+                     provider = excluded.provider, base_url = excluded.base_url, model = \
+                     excluded.model, \
                      api_key = excluded.api_key, instructions = excluded.instructions, \
-                     context_messages = excluded.context_messages, updated_at = excluded.updated_at",
+                     context_messages = excluded.context_messages, updated_at = \
+                     excluded.updated_at",
                 )
                 .bind(org.to_string())
                 .bind(i64::from(row.enabled))

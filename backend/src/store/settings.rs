@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use parley_shared::staff::WidgetSettings;
 use parley_shared::{OrganizationId, ProjectId, Timestamp};
 
-/// Widget settings of organizations and of their projects (websites). storage; part of [`super::Store`].
+/// Storage of the widget settings of organizations and of their projects (websites); part
+/// of [`super::Store`].
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     /// The organization's widget settings, if ever saved.
@@ -56,7 +57,10 @@ macro_rules! impl_settings_store {
     ($store:ty, $db:ty, $row:ty) => {
         #[async_trait]
         impl $crate::store::SettingsStore for $store {
-            async fn widget_settings(&self, org: OrganizationId) -> Result<Option<WidgetSettings>, StoreError> {
+            async fn widget_settings(
+                &self,
+                org: OrganizationId,
+            ) -> Result<Option<WidgetSettings>, StoreError> {
                 let row = sqlx::query(settings_sql!(select, "widget_settings", "organization_id"))
                     .bind(org.to_string())
                     .fetch_optional(&self.reader)
@@ -74,7 +78,10 @@ macro_rules! impl_settings_store {
                 save_settings(&self.writer, sql, org.to_string(), w, now).await
             }
 
-            async fn project_settings(&self, project: parley_shared::ProjectId) -> Result<Option<WidgetSettings>, StoreError> {
+            async fn project_settings(
+                &self,
+                project: parley_shared::ProjectId,
+            ) -> Result<Option<WidgetSettings>, StoreError> {
                 let row = sqlx::query(settings_sql!(select, "project_settings", "project_id"))
                     .bind(project.to_string())
                     .fetch_optional(&self.reader)
@@ -92,9 +99,14 @@ macro_rules! impl_settings_store {
                 save_settings(&self.writer, sql, project.to_string(), w, now).await
             }
 
-            async fn create_project(&self, org: OrganizationId, p: &Project) -> Result<(), StoreError> {
+            async fn create_project(
+                &self,
+                org: OrganizationId,
+                p: &Project,
+            ) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO projects (id, organization_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO projects (id, organization_id, name, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(p.id.to_string())
                 .bind(org.to_string())
@@ -108,18 +120,25 @@ macro_rules! impl_settings_store {
 
             async fn projects(&self, org: OrganizationId) -> Result<Vec<Project>, StoreError> {
                 let rows = sqlx::query(
-                    "SELECT id, name, created_at, updated_at FROM projects WHERE organization_id = $1 \
+                    "SELECT id, name, created_at, updated_at FROM projects WHERE organization_id \
+                     = $1 \
                      ORDER BY created_at, id",
                 )
                 .bind(org.to_string())
                 .fetch_all(&self.reader)
                 .await?;
-                rows.iter().filter_map(|r| project_from_row(r, "").transpose()).collect()
+                rows.iter()
+                    .filter_map(|r| project_from_row(r, "").transpose())
+                    .collect()
             }
 
-            async fn project(&self, id: parley_shared::ProjectId) -> Result<Option<(OrganizationId, Project)>, StoreError> {
+            async fn project(
+                &self,
+                id: parley_shared::ProjectId,
+            ) -> Result<Option<(OrganizationId, Project)>, StoreError> {
                 let row = sqlx::query(
-                    "SELECT id, organization_id, name, created_at, updated_at FROM projects WHERE id = $1",
+                    "SELECT id, organization_id, name, created_at, updated_at FROM projects WHERE \
+                     id = $1",
                 )
                 .bind(id.to_string())
                 .fetch_optional(&self.reader)

@@ -1,7 +1,8 @@
 //! What the areas' SQL shares: column lists, conversions, and `impl_sql_helpers!`. Each
 //! area's `impl_*_store!` expands to its trait's impl for a store struct with `writer` and
-//! `reader` pools of one sqlx database and an inherent `announce(&self, tx, event)` hook (a no-op on SQLite, `pg_notify` on PostgreSQL, so the
-//! announcement commits atomically with the change). Statements use `$n` placeholders,
+//! `reader` pools of one sqlx database and an inherent `announce(&self, tx, event)` hook
+//! (a no-op on SQLite, `pg_notify` on PostgreSQL, so the announcement commits atomically
+//! with the change). Statements use `$n` placeholders,
 //! which both databases accept.
 
 use super::StoreError;
@@ -56,7 +57,8 @@ macro_rules! contact_session_columns {
 /// The tables of `contact_session_select!`.
 macro_rules! contact_session_from {
     () => {
-        " FROM contact_sessions s LEFT JOIN identity_settings i ON i.organization_id = s.organization_id"
+        " FROM contact_sessions s LEFT JOIN identity_settings i ON i.organization_id = \
+         s.organization_id"
     };
 }
 
@@ -98,15 +100,25 @@ macro_rules! inbox_select {
 macro_rules! settings_sql {
     (select, $table:literal, $key:literal) => {
         concat!(
-            "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins FROM ",
-            $table, " WHERE ", $key, " = $1"
+            "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins \
+             FROM ",
+            $table,
+            " WHERE ",
+            $key,
+            " = $1"
         )
     };
     (upsert, $table:literal, $key:literal) => {
         concat!(
-            "INSERT INTO ", $table, " (", $key, ", display_name, greeting, suggested_messages, \
+            "INSERT INTO ",
+            $table,
+            " (",
+            $key,
+            ", display_name, greeting, suggested_messages, \
              accent_color, allowed_origins, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (", $key, ") DO UPDATE SET display_name = excluded.display_name, \
+             ON CONFLICT (",
+            $key,
+            ") DO UPDATE SET display_name = excluded.display_name, \
              greeting = excluded.greeting, suggested_messages = excluded.suggested_messages, \
              accent_color = excluded.accent_color, allowed_origins = excluded.allowed_origins, \
              updated_at = excluded.updated_at"
@@ -125,24 +137,26 @@ macro_rules! invite_columns {
 macro_rules! impl_sql_helpers {
     ($db:ty) => {
         #[allow(unused_imports)]
-        use $crate::store::sql::{i64_of, is_unique_violation, parse_id, u64_of};
-        #[allow(unused_imports)]
         use async_trait::async_trait;
         #[allow(unused_imports)]
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
         #[allow(unused_imports)]
-        use parley_shared::staff::{ContactSummary, InboxItem, Member, Project, Role, StaffUser, WidgetSettings};
+        use parley_shared::staff::{
+            ContactSummary, InboxItem, Member, Project, Role, StaffUser, WidgetSettings,
+        };
         #[allow(unused_imports)]
         use parley_shared::{
             ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
             Timestamp, UserId,
         };
         #[allow(unused_imports)]
+        use sqlx::Row;
+        #[allow(unused_imports)]
         use $crate::store::rows::*;
         #[allow(unused_imports)]
-        use $crate::store::*;
+        use $crate::store::sql::{i64_of, is_unique_violation, parse_id, u64_of};
         #[allow(unused_imports)]
-        use sqlx::Row;
+        use $crate::store::*;
 
         /// Runs one of `settings_sql!`'s upserts.
         async fn save_settings(
@@ -152,7 +166,9 @@ macro_rules! impl_sql_helpers {
             w: &WidgetSettings,
             now: Timestamp,
         ) -> Result<(), StoreError> {
-            let list = |v: &Vec<String>| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+            let list = |v: &Vec<String>| {
+                serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+            };
             sqlx::query(sql)
                 .bind(key)
                 .bind(&w.display_name)
@@ -166,18 +182,24 @@ macro_rules! impl_sql_helpers {
             Ok(())
         }
 
-
-        async fn message_by_id<'e, E>(executor: E, id: MessageId) -> Result<Option<Message>, StoreError>
+        async fn message_by_id<'e, E>(
+            executor: E,
+            id: MessageId,
+        ) -> Result<Option<Message>, StoreError>
         where
             E: sqlx::Executor<'e, Database = $db>,
         {
-            let row = sqlx::query(concat!("SELECT ", message_columns!(), " FROM messages WHERE id = $1"))
-                .bind(id.to_string())
-                .fetch_optional(executor)
-                .await?;
+            let row = sqlx::query(concat!(
+                "SELECT \
+                 ",
+                message_columns!(),
+                " FROM messages WHERE id = $1"
+            ))
+            .bind(id.to_string())
+            .fetch_optional(executor)
+            .await?;
             row.map(|r| message_from_row(&r, "")).transpose()
         }
-
 
         /// Inserts an account; a taken email → `Conflict`.
         async fn insert_user<'e, E>(executor: E, user: &User) -> Result<(), StoreError>
@@ -199,7 +221,6 @@ macro_rules! impl_sql_helpers {
             Ok(())
         }
 
-
         /// Adds a membership; an existing one is left as it is.
         async fn insert_membership<'e, E>(
             executor: E,
@@ -212,7 +233,8 @@ macro_rules! impl_sql_helpers {
             E: sqlx::Executor<'e, Database = $db>,
         {
             sqlx::query(
-                "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                "INSERT INTO memberships (user_id, organization_id, role, created_at) VALUES ($1, \
+                 $2, $3, $4) \
                  ON CONFLICT (user_id, organization_id) DO NOTHING",
             )
             .bind(user.to_string())

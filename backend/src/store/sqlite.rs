@@ -123,8 +123,9 @@ impl_public_api_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 /// Pause between two WAL checkpoints.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Copies the WAL into the database file, on its own connection, until the runtime stops. By default the committing connection checkpoints once the WAL passes 1,000 pages,
-/// inside a commit: after a burst of writes that meant copying megabytes and an `fsync` of
+/// Copies the WAL into the database file, on its own connection, until the runtime stops.
+/// By default the committing connection checkpoints once the WAL passes 1,000 pages, inside
+/// a commit: after a burst of writes that meant copying megabytes and an `fsync` of
 /// the database file while every queued send waited (the bench measured sends stalling
 /// 100–450 ms). PASSIVE never blocks the writer or readers; the WAL restarts from its
 /// beginning once it is fully copied and no reader still uses it.
@@ -243,12 +244,13 @@ async fn insert_step(
         // after the row lock above, so concurrent sends chain in seq order).
         None => {
             let previous = sqlx::query(
-                    "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 AND seq = $2",
-                )
-                .bind(m.conversation_id.to_string())
-                .bind(seq - 1)
-                .fetch_optional(&mut **tx)
-                .await?;
+                "SELECT id, depth, root_message_id FROM messages WHERE conversation_id = $1 \
+                     AND seq = $2",
+            )
+            .bind(m.conversation_id.to_string())
+            .bind(seq - 1)
+            .fetch_optional(&mut **tx)
+            .await?;
             match &previous {
                 Some(p) => {
                     let id: String = p.try_get("id")?;
@@ -297,8 +299,10 @@ async fn insert_step(
             "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
              attempts, run_at, created_at) \
              SELECT $1, $2, c.organization_id, c.id, $3, 'pending', 0, 0, $4 \
-             FROM conversations c JOIN responder_settings r ON r.organization_id = c.organization_id \
-             WHERE c.id = $5 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled = 1",
+             FROM conversations c JOIN responder_settings r ON r.organization_id = \
+             c.organization_id \
+             WHERE c.id = $5 AND c.status = 'unresolved' AND c.responder_active = 1 AND r.enabled \
+             = 1",
         )
         .bind(job.id.to_string())
         .bind(job.kind)
