@@ -56,13 +56,15 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
     });
 
     // 1. A page of another origin framed beside the widget tries to drive it (a valid
-    //    identity it should not be able to hand over) and the host (a fake "close"), and
-    //    listens for anything either sends.
+    //    signature, under another email, that it should not be able to hand over) and the
+    //    host (a fake "close"), and listens for anything either sends.
+    let mut hostile_identity = identity.clone();
+    hostile_identity["email"] = serde_json::json!("hostile@attacker.example");
     client.goto(demo).await?;
     open_widget(client).await?;
     wait_css(client, "#parley-name").await?;
     client.enter_parent_frame().await?;
-    let hostile = hostile_site(&identity).await;
+    let hostile = hostile_site(&hostile_identity).await;
     client
         .execute(
             "var f = document.createElement('iframe'); f.id = 'hostile'; f.src = arguments[0]; document.body.appendChild(f);",
@@ -72,33 +74,12 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
     wait_css(client, "#hostile").await?.enter_frame().await?;
     // The hostile page marks the end of its script with an element.
     wait_css(client, "#sent").await?;
-    // Nothing can signal "ignored": give the messages time to be handled if they were.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let received = client.find(Locator::Css("#received")).await?.text().await?;
-    assert_eq!(received, "", "the hostile page read messages");
     client.enter_parent_frame().await?;
-    assert!(
-        !client
-            .find_all(Locator::Css("#parley-panel.parley-open"))
-            .await?
-            .is_empty(),
-        "a fake close from another origin closed the widget"
-    );
-    wait_css(client, "#parley-panel iframe")
-        .await?
-        .enter_frame()
-        .await?;
-    assert!(
-        !client
-            .find_all(Locator::Css("#parley-name"))
-            .await?
-            .is_empty(),
-        "a hostile identify was accepted"
-    );
 
-    // 2. The same identity from the host page itself (`Parley('identify')` after the widget
-    //    booted) is accepted: the form gives way to the conversations.
-    client.enter_parent_frame().await?;
+    // 2. The real identity from the host page itself (`Parley('identify')` after the widget
+    //    booted), posted after the hostile messages, is accepted: the form gives way to the
+    //    conversations. Nothing signals "ignored", so the hostile messages are judged once
+    //    this later, legitimate one has had its effect.
     client
         .execute("Parley('identify', arguments[0])", vec![identity])
         .await?;
@@ -107,26 +88,49 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
         .enter_frame()
         .await?;
     wait_css(client, ".start-chat").await?;
+    client.enter_parent_frame().await?;
+    assert!(
+        !client
+            .find_all(Locator::Css("#parley-panel.parley-open"))
+            .await?
+            .is_empty(),
+        "a fake close from another origin closed the widget"
+    );
+    let store = app.state.store.as_ref();
+    let hostile_sessions = store
+        .contact_sessions_by_email(org.id, "hostile@attacker.example")
+        .await
+        .unwrap();
+    assert!(
+        hostile_sessions.is_empty(),
+        "a hostile identify was accepted: {hostile_sessions:?}"
+    );
+    let fox = store
+        .contact_sessions_by_email(org.id, "fox@customer.example")
+        .await
+        .unwrap();
+    assert_eq!(fox.len(), 1, "the host's identify: {fox:?}");
+    client
+        .find(Locator::Css("#hostile"))
+        .await?
+        .enter_frame()
+        .await?;
+    let received = client.find(Locator::Css("#received")).await?.text().await?;
+    assert_eq!(received, "", "the hostile page read messages");
+    client.enter_parent_frame().await?;
 
     // 3. A signed-in page identifies before the widget opens: no form at all, and the
     //    conversation belongs to a verified contact.
     client.execute("localStorage.clear()", vec![]).await?;
     client.goto(&format!("{demo}signed-in")).await?;
     open_widget(client).await?;
-    wait_css(client, ".start-chat").await?.click().await?;
-    let chat = wait_css(client, ".screen.chat").await?;
+    let conversation = start_chat(client).await?;
     assert!(
         client
             .find_all(Locator::Css("#parley-name"))
             .await?
             .is_empty()
     );
-    let conversation: ConversationId = chat
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id")
-        .parse()
-        .expect("uuid");
     let owned = app
         .state
         .store

@@ -121,6 +121,18 @@ pub(super) async fn fill_auth_form(
         .await
 }
 
+/// Presses "Start a new chat" on the selection screen and returns the ID of the conversation
+/// the chat screen opens (its `data-conversation-id`), inside the widget's frame.
+pub(super) async fn start_chat(client: &Client) -> Result<ConversationId, CmdError> {
+    wait_css(client, ".start-chat").await?.click().await?;
+    let id = wait_css(client, ".screen.chat")
+        .await?
+        .attr("data-conversation-id")
+        .await?
+        .expect("the chat screen names its conversation");
+    Ok(id.parse().expect("a conversation ID"))
+}
+
 /// Clicks the launcher on the host page and switches into the widget's iframe.
 pub(super) async fn open_widget(client: &Client) -> Result<(), CmdError> {
     client.enter_parent_frame().await?;

@@ -42,14 +42,7 @@ async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError
     wait_css(client, "#parley-name").await?;
     client.execute(NETWORK_SWITCH, vec![]).await?;
     fill_auth_form(client, "Nat Network", "nat@example.com").await?;
-    wait_css(client, ".start-chat").await?.click().await?;
-    let chat = wait_css(client, ".screen.chat").await?;
-    let conversation: ConversationId = chat
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id")
-        .parse()
-        .expect("uuid");
+    let conversation = start_chat(client).await?;
     let composer = wait_css(client, ".composer textarea").await?;
     composer
         .send_keys(&format!("one{}", char::from(Key::Enter)))

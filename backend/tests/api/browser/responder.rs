@@ -18,12 +18,7 @@ async fn responder_scenario(
         .await?;
     open_widget(visitor).await?;
     fill_auth_form(visitor, "Grace Hopper", "grace@example.com").await?;
-    wait_css(visitor, ".start-chat").await?.click().await?;
-    let conversation = wait_css(visitor, ".screen.chat")
-        .await?
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id");
+    let conversation = start_chat(visitor).await?;
     wait_css(visitor, ".composer textarea")
         .await?
         .send_keys(&format!(

@@ -22,12 +22,7 @@ async fn support_scenario(
         .await?;
     open_widget(visitor).await?;
     fill_auth_form(visitor, "Ada Lovelace", "ada@example.com").await?;
-    wait_css(visitor, ".start-chat").await?.click().await?;
-    let conversation = wait_css(visitor, ".screen.chat")
-        .await?
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id");
+    let conversation = start_chat(visitor).await?;
     wait_css(visitor, ".composer textarea")
         .await?
         .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))

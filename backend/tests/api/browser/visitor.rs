@@ -32,14 +32,7 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     open_widget(client).await?;
     fill_auth_form(client, "Ada Lovelace", "ada@example.com").await?;
 
-    wait_css(client, ".start-chat").await?.click().await?;
-    let chat = wait_css(client, ".screen.chat").await?;
-    let conversation: ConversationId = chat
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id")
-        .parse()
-        .expect("uuid");
+    let conversation = start_chat(client).await?;
     let composer = wait_css(client, ".composer textarea").await?;
     composer
         .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))

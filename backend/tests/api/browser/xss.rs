@@ -45,14 +45,7 @@ async fn xss_scenario(app: &TestApp, visitor: &Client, operator: &Client) -> Res
     open_widget(visitor).await?;
     let hostile_name = "<img src=x onerror=\"window.__xss=1\">Eve";
     fill_auth_form(visitor, hostile_name, "eve@example.com").await?;
-    wait_css(visitor, ".start-chat").await?.click().await?;
-    let conversation: ConversationId = wait_css(visitor, ".screen.chat")
-        .await?
-        .attr("data-conversation-id")
-        .await?
-        .expect("conversation id")
-        .parse()
-        .expect("uuid");
+    let conversation = start_chat(visitor).await?;
     for payload in XSS {
         wait_css(visitor, ".composer textarea")
             .await?
