@@ -82,7 +82,10 @@ impl Application {
             clock,
             config: Arc::new(config.clone()),
             public_url: Arc::from(public_url.as_str()),
-            responder: Arc::new(crate::responder::Responder::new(config.responder_tuning())),
+            responder: Arc::new(crate::responder::Responder::new(
+                config.responder_tuning(),
+                config.destinations(),
+            )),
             jobs: Arc::default(),
         };
         let state = AppState {

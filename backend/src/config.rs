@@ -134,6 +134,19 @@ pub struct Config {
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Private networks that outgoing requests to organization-chosen URLs (the AI
+    /// responder's model URL) may reach, comma-separated (e.g. `127.0.0.1/32` for a local
+    /// Ollama). Default none: anyone who signs up chooses those URLs, and loopback, private
+    /// and link-local addresses (cloud metadata) are the host's, not theirs.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_ALLOWED_PRIVATE_DESTINATIONS",
+        value_delimiter = ',',
+        value_parser = parse_network
+    )]
+    pub allowed_private_destinations: Vec<ipnet::IpNet>,
+
     /// The header the trusted proxies write the client's address in.
     #[arg(
         long,
@@ -295,6 +308,13 @@ impl Config {
         }
     }
 
+    /// Where outgoing requests to organization-chosen URLs may go.
+    pub fn destinations(&self) -> crate::outbound::Destinations {
+        crate::outbound::Destinations {
+            allowed_private: self.allowed_private_destinations.clone(),
+        }
+    }
+
     /// The client-address rule these settings describe.
     pub fn trusted_proxies(&self) -> crate::http::client_addr::TrustedProxies {
         crate::http::client_addr::TrustedProxies {
@@ -321,6 +341,7 @@ impl Config {
             admin_token: None,
             jwt_secret: None,
             trusted_proxies: Vec::new(),
+            allowed_private_destinations: Vec::new(),
             forwarded_header: ForwardedHeader::default(),
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,

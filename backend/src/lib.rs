@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod live;
+pub mod outbound;
 pub mod responder;
 pub mod secrets;
 pub mod settings;

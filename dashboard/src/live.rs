@@ -9,7 +9,7 @@ use gloo_net::websocket::Message as WsMessage;
 use gloo_net::websocket::futures::WebSocket;
 use parley_client::live::{Backoff, socket_url};
 use parley_shared::ConversationId;
-use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
+use parley_shared::staff::{Me, StaffClientFrame, StaffServerFrame};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -81,10 +81,16 @@ pub async fn run(link: LinkRef, on_frame: impl Fn(StaffServerFrame), on_connecte
                         drop(l);
                         on_frame(frame);
                     }
-                    // A 401 ends the session; any other refusal (e.g. following a conversation
-                    // that is gone) drops the follow and reconnects.
+                    // A 401 ends the session, unless this device holds a newer one: a
+                    // password change here revokes the socket opened with the old cookie
+                    // but sets a fresh cookie, so reconnect if `/me` still answers. Any
+                    // other refusal (e.g. following a conversation that is gone) drops the
+                    // follow and reconnects.
                     StaffServerFrame::Error { ref error } if error.status_code == 401 => {
                         link.borrow_mut().sink = None;
+                        if crate::api::get::<Me>("/api/dashboard/me").await.is_ok() {
+                            break;
+                        }
                         on_connected(false);
                         on_frame(frame);
                         return;

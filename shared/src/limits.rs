@@ -53,6 +53,15 @@ pub fn validate_name(raw: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
+/// The form of an email that lookups compare (blocking, GDPR export and erasure, live
+/// revocations, staff logins): trimmed and lowercased with Unicode's full case mapping, so
+/// `ÉLISE.x@example.com` and `élise.x@example.com` are one contact. The backend stores it
+/// beside the email as typed, because SQL `LOWER()` folds ASCII only on SQLite (issue 21,
+/// finding 3: an export and an erasure that found nothing).
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// A trimmed email address that parses as RFC 5322 `addr-spec` with a dotted domain.
 pub fn validate_email(raw: &str) -> Result<String, FieldError> {
     const INVALID: FieldError = FieldError {
@@ -136,32 +145,29 @@ pub fn validate_color(raw: &str) -> Result<String, FieldError> {
     Ok(c.to_ascii_lowercase())
 }
 
-/// A web origin, `http(s)://host[:port]` with nothing after it (normalized: lowercase, no
-/// trailing slash).
+/// A web origin, `http(s)://host[:port]` with nothing after it, parsed by the WHATWG URL
+/// parser (`url` crate: port range, IPv6 brackets, IDN) and returned as its ASCII
+/// serialization (lowercase, punycode, default port dropped, no trailing slash), the form
+/// that goes into `frame-ancestors`. `https://a.example:99999` and `http://[::1` were
+/// accepted by a hand-written check (issue 21, finding 10). Backend only (`verify`).
+#[cfg(feature = "verify")]
 pub fn validate_origin(raw: &str) -> Result<String, FieldError> {
     const BAD: FieldError = FieldError {
         field: "allowedOrigins",
         message: "Use origins like https://shop.example (scheme, host and optional port only).",
     };
-    let o = raw.trim().trim_end_matches('/').to_ascii_lowercase();
-    let rest = o
-        .strip_prefix("https://")
-        .or_else(|| o.strip_prefix("http://"))
-        .ok_or(BAD)?;
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) if !h.contains(']') || h.ends_with(']') => (h, Some(p)),
-        _ => (rest, None),
-    };
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
-    let port_ok =
-        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
-    if !host_ok || !port_ok {
+    let url = url::Url::parse(raw.trim()).map_err(|_| BAD)?;
+    let bare = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !bare {
         return Err(BAD);
     }
-    Ok(o)
+    Ok(url.origin().ascii_serialization())
 }
 
 /// Why a message's content was refused.
@@ -252,6 +258,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "verify")]
     #[test]
     fn origins_are_scheme_host_and_port_only() {
         assert_eq!(
@@ -262,12 +269,25 @@ mod tests {
             validate_origin("http://127.0.0.1:8081").as_deref(),
             Ok("http://127.0.0.1:8081")
         );
+        assert_eq!(
+            validate_origin("https://[::1]:443").as_deref(),
+            Ok("https://[::1]")
+        );
+        assert_eq!(
+            validate_origin("https://Bücher.example").as_deref(),
+            Ok("https://xn--bcher-kva.example")
+        );
         for bad in [
             "shop.example",
             "ftp://x.y",
             "https://x.y/path",
             "https://",
             "https://x.y:abc",
+            "https://a.example:99999",
+            "http://[::1",
+            "https://user@x.y",
+            "https://x.y/?q",
+            "https://x.y/#f",
         ] {
             assert!(validate_origin(bad).is_err(), "{bad:?} should be refused");
         }

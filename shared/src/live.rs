@@ -15,13 +15,12 @@ use serde::{Deserialize, Serialize};
 /// Frames the client sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+// Fields are renamed per variant, not with `rename_all_fields`, which utoipa ignores: the
+// OpenAPI document then spelled them in snake_case (issue 21, finding 9).
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum ClientFrame {
     /// Authenticate and follow one conversation, replaying messages after `after_seq`.
+    #[serde(rename_all = "camelCase")]
     Subscribe {
         /// The contact session credential.
         token: String,
@@ -35,11 +34,9 @@ pub enum ClientFrame {
 /// Frames the server sends.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+// Fields are renamed per variant, not with `rename_all_fields`, which utoipa ignores: the
+// OpenAPI document then spelled them in snake_case (issue 21, finding 9).
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum ServerFrame {
     /// The subscription is accepted; the conversation as it is now.
     Ready {
@@ -52,6 +49,7 @@ pub enum ServerFrame {
         message: Message,
     },
     /// The conversation's status changed.
+    #[serde(rename_all = "camelCase")]
     Status {
         /// Which conversation.
         conversation_id: ConversationId,
@@ -63,6 +61,7 @@ pub enum ServerFrame {
     /// The AI responder is writing an answer: `content` is the text so far (empty at first:
     /// show a typing indicator). Not stored: the stored message with the same `messageId`
     /// replaces it, and a reconnecting client simply waits for that message.
+    #[serde(rename_all = "camelCase")]
     Draft {
         /// Which conversation.
         conversation_id: ConversationId,

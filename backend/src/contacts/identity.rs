@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::state::State;
-use crate::store::IdentitySettingsRow;
+use crate::store::{IdentitySettingsRow, Revocation};
 use parley_shared::OrganizationId;
 use parley_shared::api::Identity;
 pub use parley_shared::identity::{Verified, user_hash};
@@ -51,6 +51,7 @@ pub async fn update(
     rotate: bool,
 ) -> Result<IdentitySettingsRow> {
     let mut row = settings_row(state, org).await?;
+    let newly_required = required && !row.required;
     row.required = required;
     if rotate {
         row.secret = crate::contacts::sessions::new_token();
@@ -59,6 +60,14 @@ pub async fn update(
         .store
         .put_identity_settings(org, &row, state.clock.now())
         .await?;
+    if newly_required {
+        // Anonymous visitors' open sockets end now ("verified only" holds for them too).
+        let revocation = Revocation::Contacts {
+            organization_id: org,
+            email: None,
+        };
+        crate::live::revoke(state, revocation).await;
+    }
     Ok(row)
 }
 

@@ -14,7 +14,9 @@ use std::time::Duration;
 const PAGE: u32 = 100;
 
 fn email_of(req: &ContactRequest) -> Result<String> {
-    Ok(validate_email(&req.email)?.to_lowercase())
+    Ok(parley_shared::limits::email_key(&validate_email(
+        &req.email,
+    )?))
 }
 
 /// Everything the operator's organization holds about `req.email`: sessions (with their

@@ -9,8 +9,10 @@ use crate::store::{self, ContactSession};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use parley_shared::api::{self, ContactMetadata, ConversationStatus, CreateContactSession};
-use parley_shared::limits::{MAX_LANGUAGES, MAX_METADATA_CHARS, validate_email, validate_name};
-use parley_shared::{ContactSessionId, ConversationId, OrganizationId};
+use parley_shared::limits::{
+    MAX_LANGUAGES, MAX_METADATA_CHARS, email_key, validate_email, validate_name,
+};
+use parley_shared::{ContactSessionId, ConversationId, OrganizationId, Timestamp};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -90,11 +92,7 @@ fn name_and_email(
 }
 
 async fn refuse_blocked(state: &State, org: OrganizationId, email: &str) -> Result<()> {
-    if state
-        .store
-        .contact_blocked(org, &email.to_lowercase())
-        .await?
-    {
+    if state.store.contact_blocked(org, &email_key(email)).await? {
         return Err(Error::ContactBlocked);
     }
     Ok(())
@@ -225,17 +223,14 @@ pub async fn authenticate_in_conversation(
     ))
 }
 
-/// The checks of a looked-up credential: revoked or unknown, expired, unverified where
-/// verification is required; extends it within the refresh window.
-async fn accept(
-    state: &State,
-    session: Option<store::ContactSession>,
-) -> Result<store::ContactSession> {
-    let mut session = session.ok_or(Error::SessionInvalid)?;
+/// The checks of a looked-up credential, without extending it: revoked or unknown
+/// (`SessionInvalid`), expired (`SessionExpired`), unverified where verification is required
+/// (`IdentityRequired`).
+fn check(session: Option<&store::ContactSession>, now: Timestamp) -> Result<()> {
+    let session = session.ok_or(Error::SessionInvalid)?;
     if session.revoked {
         return Err(Error::SessionInvalid);
     }
-    let now = state.clock.now();
     if session.expires_at <= now {
         return Err(Error::SessionExpired);
     }
@@ -243,6 +238,28 @@ async fn accept(
     if !session.verified && session.identity_required {
         return Err(Error::IdentityRequired);
     }
+    Ok(())
+}
+
+/// Whether `session`'s credential still holds, read afresh from the store (HTTP activity
+/// may have extended it, an operator may have blocked it): the errors of [`check`]. Used by
+/// open live sockets.
+pub async fn still_valid(state: &State, session: &store::ContactSession) -> Result<()> {
+    let fresh = state
+        .store
+        .contact_session_by_token_hash(&session.token_hash)
+        .await?;
+    check(fresh.as_ref(), state.clock.now())
+}
+
+/// The checks of a looked-up credential ([`check`]); extends it within the refresh window.
+async fn accept(
+    state: &State,
+    session: Option<store::ContactSession>,
+) -> Result<store::ContactSession> {
+    let now = state.clock.now();
+    check(session.as_ref(), now)?;
+    let mut session = session.ok_or(Error::SessionInvalid)?;
     let refresh_at = session
         .expires_at
         .plus_millis(-state.config.session_refresh_secs * 1000);

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use parley_shared::ConversationId;
+use parley_shared::{ConversationId, MessageId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -118,6 +118,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ConversationPath {
         raw.parse()
             .map(Self)
             .map_err(|_| Error::ConversationNotFound.into())
+    }
+}
+
+/// The `{conversation_id}/messages/{message_id}` path segments, parsed before any body is
+/// read: a malformed ID answers 404 like an unknown one (`conversation_not_found`,
+/// `message_not_found`), and a segment that is not UTF-8 once decoded (`%FF%FE`) 404
+/// `not_found` as JSON, where axum's own rejection was `400 text/plain` (issue 21,
+/// finding 8).
+pub struct MessagePath(pub ConversationId, pub MessageId);
+
+impl<S: Send + Sync> FromRequestParts<S> for MessagePath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path((conversation, message)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_: PathRejection| ApiError::RouteNotFound)?;
+        let conversation = conversation
+            .parse()
+            .map_err(|_| Error::ConversationNotFound)?;
+        let message = message.parse().map_err(|_| Error::MessageNotFound)?;
+        Ok(Self(conversation, message))
     }
 }
 

@@ -14,6 +14,7 @@ mod public;
 mod same_origin;
 pub mod serve;
 pub mod staff_session;
+mod unread_body;
 mod widget;
 
 use crate::state::State;
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
                     std::time::Duration::from_millis(state.config.request_timeout_ms),
                 )),
         )
+        .layer(axum::middleware::from_fn(unread_body::close_if_unread))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         // Outermost: the client address is known to the log line and every handler.
         .layer(axum::middleware::from_fn_with_state(

@@ -2,6 +2,12 @@
 //! connection watched for graceful shutdown. Unlike `axum::serve`, which sets hyper no timer,
 //! request headers must arrive within a deadline, so a client trickling them (slowloris)
 //! cannot hold a connection open.
+//!
+//! Errors hyper answers alone, before any of our code runs, have an empty body, not our
+//! JSON (issue 21, finding 8): a request line or header that does not parse, a negative or
+//! malformed `Content-Length` (400), more than [`MAX_PARSED_HEADERS`] headers or a header
+//! section over hyper's buffer (about 400 KB; 431). Below those, our own limits answer
+//! first with JSON (`super::MAX_HEADERS`, `super::MAX_HEADER_BYTES`, `super::MAX_URI_BYTES`).
 
 use axum::Router;
 use axum::extract::ConnectInfo;
@@ -14,6 +20,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::Layer;
+
+/// Most headers hyper parses: far above [`super::MAX_HEADERS`], so that a request with too
+/// many gets our JSON 431 rather than hyper's empty one (hyper's default is 100).
+pub const MAX_PARSED_HEADERS: usize = 256;
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting and waits
 /// for requests in flight (upgraded WebSockets are no longer requests: they close
@@ -29,7 +39,8 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        .max_headers(MAX_PARSED_HEADERS);
     builder
         .http2()
         .timer(TokioTimer::new())

@@ -10,10 +10,11 @@ pub mod socket;
 pub mod staff;
 pub mod widget;
 
-use crate::store::{AnnouncedEvent, Notice, Store};
+use crate::state::State;
+use crate::store::{AnnouncedEvent, Notice, Revocation, Store};
 use parley_shared::api::{ConversationStatus, Message};
 use parley_shared::live::ServerFrame;
-use parley_shared::{ConversationId, OrganizationId, Timestamp};
+use parley_shared::{ConversationId, OrganizationId, Timestamp, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc};
@@ -28,6 +29,10 @@ pub enum Topic {
     Conversation(ConversationId),
     /// Which conversations of an organization changed (dashboard inboxes).
     Organization(OrganizationId),
+    /// Revocations of an account's staff sessions (its dashboard sockets).
+    Account(UserId),
+    /// Revocations of an organization's contact sessions (its widget sockets).
+    Contacts(OrganizationId),
 }
 
 /// What subscribers receive.
@@ -41,6 +46,8 @@ pub enum LiveEvent {
     InboxChanged(ConversationId),
     /// Events may have been lost: re-read the state from the store.
     Resync,
+    /// Credentials were revoked: a socket holding one they cover re-checks it now.
+    Revoked(Revocation),
 }
 
 /// Topic → broadcast sender. Topics are created on first subscribe and dropped when a
@@ -112,6 +119,17 @@ impl Hub {
         );
     }
 
+    /// Credentials were revoked: to the sockets that may hold them.
+    pub fn revoked(&self, revocation: Revocation) {
+        let topic = match &revocation {
+            Revocation::Account { user_id } => Topic::Account(*user_id),
+            Revocation::Contacts {
+                organization_id, ..
+            } => Topic::Contacts(*organization_id),
+        };
+        self.send(topic, LiveEvent::Revoked(revocation));
+    }
+
     /// Tells every subscriber of every topic to re-read from the store.
     pub fn resync_all(&self) {
         let topics: Vec<Topic> = {
@@ -132,6 +150,21 @@ impl Hub {
             // No receiver left: forget the topic so the map does not grow without bound.
             topics.remove(&topic);
         }
+    }
+}
+
+/// Ends the live sockets that hold a credential `revocation` covers, here and on every other
+/// instance, once the revocation has committed: each such socket re-checks its credential
+/// against the store at once instead of at its next ping. A failed announcement is logged;
+/// other instances' sockets then end at their next ping, as before.
+pub async fn revoke(state: &State, revocation: Revocation) {
+    state.hub.revoked(revocation.clone());
+    if let Err(e) = state
+        .store
+        .announce_now(&AnnouncedEvent::Revoked { revocation })
+        .await
+    {
+        tracing::warn!(error = %e, "announcing a revocation");
     }
 }
 
@@ -176,6 +209,7 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
             }) => {
                 hub.status_changed(organization_id, conversation_id, status, updated_at);
             }
+            Notice::Event(AnnouncedEvent::Revoked { revocation }) => hub.revoked(revocation),
             Notice::Gap => hub.resync_all(),
         }
     }

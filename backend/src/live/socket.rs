@@ -255,7 +255,10 @@ pub(crate) mod testing {
             clock: clock.clone(),
             config: Arc::new(config.clone()),
             public_url: Arc::from("http://127.0.0.1"),
-            responder: Arc::new(crate::responder::Responder::new(config.responder_tuning())),
+            responder: Arc::new(crate::responder::Responder::new(
+                config.responder_tuning(),
+                config.destinations(),
+            )),
             jobs: Arc::default(),
         };
         (state, clock)

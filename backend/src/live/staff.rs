@@ -5,7 +5,7 @@
 use super::socket::{self, Inbound, Outcome, Socket};
 use super::{LiveEvent, Topic};
 use crate::error::Error;
-use crate::staff::accounts::Operator;
+use crate::staff::accounts::{self, Operator};
 use crate::staff::inbox as staff;
 use crate::state::State;
 use parley_shared::ConversationId;
@@ -75,7 +75,7 @@ fn drain(
                     }
                 }
                 LiveEvent::Resync => changes.resync = true,
-                LiveEvent::Frame(_) => {}
+                LiveEvent::Frame(_) | LiveEvent::Revoked(_) => {}
             },
             Err(RecvError::Lagged(_)) => changes.resync = true,
             Err(RecvError::Closed) => {
@@ -95,9 +95,26 @@ fn drain(
     changes
 }
 
+/// Whether `op`'s session still holds: its token within its limits (`session_valid`), the
+/// account not logged out nor its password changed since (session epoch), and still a
+/// member. `Refused(Unauthorized)` otherwise.
+async fn check(
+    state: &State,
+    op: &Operator,
+    session_valid: &impl Fn() -> bool,
+) -> Result<(), Outcome> {
+    if !session_valid() {
+        return Err(Outcome::Refused(Error::Unauthorized));
+    }
+    let epoch = op.user.session_epoch;
+    accounts::operator(state, op.user.id, op.organization_id, epoch).await?;
+    Ok(())
+}
+
 /// Serves one dashboard socket for `op` until the peer leaves or the hub closes;
-/// `Refused(Unauthorized)` once `session_valid` says no or the membership is gone (both
-/// checked at each ping).
+/// `Refused(Unauthorized)` once the session no longer holds ([`check`]): at once when a
+/// revocation of the account is announced (logout, password change, membership removed, on
+/// any instance), else at the next ping (expiry).
 pub async fn follow<S: Socket>(
     state: &State,
     op: Operator,
@@ -105,6 +122,7 @@ pub async fn follow<S: Socket>(
     socket: &mut S,
 ) -> Result<(), Outcome> {
     let mut inbox = state.hub.subscribe(Topic::Organization(op.organization_id));
+    let mut revocations = state.hub.subscribe(Topic::Account(op.user.id));
     socket::send(socket, &StaffServerFrame::Ready).await?;
     let mut followed: Option<Followed> = None;
     let mut ping = tokio::time::interval(socket::ping_every(state));
@@ -161,13 +179,14 @@ pub async fn follow<S: Socket>(
                 Inbound::Closed => return Err(Outcome::Gone),
                 Inbound::Control | Inbound::Binary => {}
             },
+            revoked = revocations.recv() => match revoked {
+                // Any revocation of the account, or missed ones: re-check now.
+                Ok(_) | Err(RecvError::Lagged(_)) => check(state, &op, &session_valid).await?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
             _ = ping.tick() => {
-                // The session may have expired or the membership been removed meanwhile.
-                let still_valid = session_valid()
-                    && state.store.membership(op.user.id, op.organization_id).await.ok().flatten().is_some();
-                if !still_valid {
-                    return Err(Outcome::Refused(Error::Unauthorized));
-                }
+                // The session may have expired meanwhile.
+                check(state, &op, &session_valid).await?;
                 socket::ping(socket).await?;
             }
         }

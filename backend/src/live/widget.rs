@@ -8,7 +8,7 @@ use crate::contacts::sessions;
 use crate::conversations;
 use crate::error::Error;
 use crate::state::State;
-use crate::store::ContactSession;
+use crate::store::{ContactSession, Revocation};
 use parley_shared::ConversationId;
 use parley_shared::api::Message;
 use parley_shared::live::{ClientFrame, ServerFrame};
@@ -66,8 +66,21 @@ async fn resync<S: Socket>(
     socket::backfill(state, socket, id, last, widget_frame).await
 }
 
-/// Serves one widget socket until the peer leaves, the hub closes, or the session ends
-/// (`Refused(SessionExpired)`, checked at each ping against the store).
+/// Whether `revocation` may cover `session` (then the socket re-reads its credential).
+fn covers(revocation: &LiveEvent, session: &ContactSession) -> bool {
+    match revocation {
+        LiveEvent::Revoked(Revocation::Contacts { email: None, .. }) => !session.verified,
+        LiveEvent::Revoked(Revocation::Contacts {
+            email: Some(email), ..
+        }) => *email == parley_shared::limits::email_key(&session.email),
+        _ => false,
+    }
+}
+
+/// Serves one widget socket until the peer leaves, the hub closes, or the session ends:
+/// `Refused` with the credential's error ([`sessions::still_valid`]) at once when a
+/// revocation covering it is announced (blocked contact, "verified only" turned on, on any
+/// instance), else at the next ping (expiry).
 pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outcome> {
     let ClientFrame::Subscribe {
         token,
@@ -78,6 +91,9 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
     // Subscribe before reading the store: whatever commits after this point is announced,
     // whatever committed before it is read below, so nothing falls between the two.
     let mut events = state.hub.subscribe(Topic::Conversation(conversation_id));
+    let mut revocations = state
+        .hub
+        .subscribe(Topic::Contacts(session.organization_id));
     let conversation = conversations::get_own(state, &session, conversation_id).await?;
     socket::send(socket, &ServerFrame::Ready { conversation }).await?;
     let mut last = after_seq;
@@ -99,7 +115,7 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
                         socket::backfill(state, socket, conversation_id, &mut last, widget_frame).await?
                     }
                     LiveEvent::Frame(other) => socket::send(socket, other).await?,
-                    LiveEvent::InboxChanged(_) => {}
+                    LiveEvent::InboxChanged(_) | LiveEvent::Revoked(_) => {}
                     LiveEvent::Resync => {
                         resync(state, socket, &session, conversation_id, &mut last).await?
                     }
@@ -111,13 +127,16 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
                 Inbound::Closed => return Err(Outcome::Gone),
                 Inbound::Text(_) | Inbound::Control | Inbound::Binary => {}
             },
+            revoked = revocations.recv() => match revoked {
+                Ok(event) if covers(&event, &session) => sessions::still_valid(state, &session).await?,
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => sessions::still_valid(state, &session).await?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
             _ = ping.tick() => {
                 // An expired session ends the subscription (HTTP activity may have extended
                 // it meanwhile, so the store is asked, not the copy held here).
-                let fresh = state.store.contact_session_by_token_hash(&session.token_hash).await.map_err(Error::from)?;
-                if fresh.is_none_or(|s| s.expires_at <= state.clock.now()) {
-                    return Err(Outcome::Refused(Error::SessionExpired));
-                }
+                sessions::still_valid(state, &session).await?;
                 socket::ping(socket).await.map_err(|_: Gone| Outcome::Gone)?;
             }
         }

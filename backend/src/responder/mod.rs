@@ -14,6 +14,7 @@ mod worker;
 pub use worker::{ANSWER, AnswerJob};
 
 use crate::error::{Error, Result};
+use crate::outbound::Outbound;
 use crate::staff::accounts::Operator;
 use crate::state::State;
 use crate::store::{NewJob, ResponderRow};
@@ -101,20 +102,19 @@ pub struct Tuning {
     pub stream_step: Duration,
 }
 
-/// Shared by the answer jobs: the model's HTTP client and the tuning.
+/// Shared by the answer jobs: the model's HTTP client (guarded, [`Outbound`]) and the tuning.
 pub struct Responder {
-    client: reqwest::Client,
+    outbound: Outbound,
     tuning: Tuning,
 }
 
 impl Responder {
-    /// A responder with `tuning`.
-    pub fn new(tuning: Tuning) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .unwrap_or_default();
-        Self { client, tuning }
+    /// A responder with `tuning`, whose requests may reach `destinations`.
+    pub fn new(tuning: Tuning, destinations: crate::outbound::Destinations) -> Self {
+        Self {
+            outbound: Outbound::new(destinations),
+            tuning,
+        }
     }
 }
 
@@ -177,14 +177,21 @@ pub async fn save(
     let base_url = clean(req.base_url);
     let model = clean(req.model);
     if req.provider == ResponderProvider::Openai {
-        let ok_url = base_url.as_deref().is_some_and(|u| {
-            reqwest::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-        });
-        if !ok_url {
-            return Err(Error::Validation(
-                "baseUrl: an http(s) URL is required for the openai provider".into(),
-            ));
-        }
+        let url = base_url
+            .as_deref()
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                Error::Validation(
+                    "baseUrl: an http(s) URL is required for the openai provider".into(),
+                )
+            })?;
+        // Names are checked when resolved, at each connection; an address can be now.
+        state
+            .responder
+            .outbound
+            .check(&url)
+            .map_err(|refused| Error::Validation(format!("baseUrl: {refused}")))?;
         if model.is_none() {
             return Err(Error::Validation(
                 "model: required for the openai provider".into(),

@@ -172,7 +172,10 @@ async fn answer(state: &State, job: &ResponderJob) -> Result<Outcome> {
                 api_key: settings.api_key.as_deref(),
                 timeout: state.responder.tuning.timeout,
             };
-            openai::complete(&state.responder.client, &endpoint, &turns, draft).await
+            match state.responder.outbound.checked(endpoint.base_url) {
+                Ok(client) => openai::complete(client, &endpoint, &turns, draft).await,
+                Err(refused) => Err(Failure::Permanent(refused)),
+            }
         }
     };
     let generated = match outcome {

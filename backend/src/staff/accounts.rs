@@ -6,8 +6,9 @@
 //! the injected clock, so it is tested without sleeping.
 
 use crate::error::{Error, Result};
+use crate::live;
 use crate::state::State;
-use crate::store::{Organization, Store, User};
+use crate::store::{Organization, Revocation, Store, User};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -98,7 +99,7 @@ fn decoy_hash() -> &'static str {
 }
 
 fn checked_email(raw: &str) -> Result<String> {
-    Ok(validate_email(raw)?.to_lowercase())
+    Ok(normalize_email(&validate_email(raw)?))
 }
 
 fn default_display_name(email: &str) -> String {
@@ -144,9 +145,10 @@ pub async fn sign_up(state: &State, req: SignUp) -> Result<(User, OrganizationId
     Ok((user, org.id))
 }
 
-/// The form of an email that accounts are stored and looked up under.
+/// The form of an email that accounts are stored and looked up under (the one
+/// normalization of emails, [`parley_shared::limits::email_key`]).
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    parley_shared::limits::email_key(email)
 }
 
 /// Checks credentials and picks the account's first organization (the caller throttles
@@ -183,11 +185,26 @@ pub async fn change_password(state: &State, op: &Operator, req: ChangePassword) 
         return Err(Error::InvalidCredentials);
     }
     let hash = hash_password(req.new_password).await?;
-    state
+    let epoch = state
         .store
         .set_password(op.user.id, &hash)
         .await?
-        .ok_or(Error::Unauthorized)
+        .ok_or(Error::Unauthorized)?;
+    revoke_sessions(state, op.user.id).await;
+    Ok(epoch)
+}
+
+/// Logs `user` out everywhere: every staff session issued so far stops working, and their
+/// open dashboard sockets end now, on every instance.
+pub async fn log_out(state: &State, user: UserId) -> Result<()> {
+    state.store.bump_session_epoch(user).await?;
+    revoke_sessions(state, user).await;
+    Ok(())
+}
+
+/// Ends the open dashboard sockets of `user` whose session epoch is now stale.
+async fn revoke_sessions(state: &State, user: UserId) {
+    live::revoke(state, Revocation::Account { user_id: user }).await;
 }
 
 /// Who is logged in, and where.
@@ -233,9 +250,7 @@ pub async fn create_member(
     role: Role,
     display_name: Option<&str>,
 ) -> anyhow::Result<User> {
-    let email = validate_email(email)
-        .map_err(|e| anyhow::anyhow!("{e}"))?
-        .to_lowercase();
+    let email = normalize_email(&validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?);
     validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
         .organization(org)

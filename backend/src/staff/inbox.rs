@@ -5,9 +5,10 @@
 use crate::conversations::messages;
 use crate::conversations::{decode_cursor, encode_cursor, page_limit};
 use crate::error::{Error, Result};
+use crate::live;
 use crate::staff::accounts::Operator;
 use crate::state::State;
-use crate::store::{NewMessage, OwnedConversation};
+use crate::store::{NewMessage, OwnedConversation, Revocation};
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole, Page};
 use parley_shared::staff::{
     ContactDetails, ConversationDetail, InboxFilter, InboxItem, OperatorReply,
@@ -114,18 +115,20 @@ pub fn contact_details(session: crate::store::ContactSession) -> ContactDetails 
 }
 
 /// Blocks the contact of conversation `id` ("block contact"): every session of their email
-/// in the organization is revoked at once (their requests answer 401, live sockets end at
-/// the next ping) and the email can start no new session. Any operator may block.
+/// in the organization is revoked at once (their requests answer 401, their open live
+/// sockets end) and the email can start no new session. Any operator may block.
 pub async fn block_contact(state: &State, op: &Operator, id: ConversationId) -> Result<()> {
     let (_, session) = own_with_contact(state, op, id).await?;
+    let email = parley_shared::limits::email_key(&session.email);
     state
         .store
-        .block_contact(
-            op.organization_id,
-            &session.email.to_lowercase(),
-            state.clock.now(),
-        )
+        .block_contact(op.organization_id, &email, state.clock.now())
         .await?;
+    let revocation = Revocation::Contacts {
+        organization_id: op.organization_id,
+        email: Some(email),
+    };
+    live::revoke(state, revocation).await;
     Ok(())
 }
 

@@ -6,9 +6,10 @@
 
 use crate::contacts::sessions::{hash_token, new_token};
 use crate::error::{Error, Result};
+use crate::live;
 use crate::staff::accounts::{self, Operator};
 use crate::state::State;
-use crate::store::{InviteRow, StoreError, User};
+use crate::store::{InviteRow, Revocation, StoreError, User};
 use parley_shared::limits::{validate_email, validate_label, validate_password};
 use parley_shared::staff::{AcceptInvite, Invite, InviteCreated, InviteInfo, Member, Role};
 use parley_shared::{InviteId, OrganizationId, UserId};
@@ -43,6 +44,8 @@ pub async fn remove(state: &State, op: &Operator, user: UserId) -> Result<()> {
         .store
         .remove_membership(user, op.organization_id)
         .await?;
+    // Their open dashboard sockets on this organization end now, not at the next ping.
+    live::revoke(state, Revocation::Account { user_id: user }).await;
     Ok(())
 }
 
@@ -142,7 +145,9 @@ pub async fn accept(
     let (user, new_user) = match current {
         Some(id) => (id, None),
         None => {
-            let email = validate_email(req.email.as_deref().unwrap_or_default())?.to_lowercase();
+            let email = accounts::normalize_email(&validate_email(
+                req.email.as_deref().unwrap_or_default(),
+            )?);
             let password = req.password.unwrap_or_default();
             validate_password(&password)?;
             let display_name = match req

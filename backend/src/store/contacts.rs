@@ -80,7 +80,7 @@ pub trait ContactStore: Send + Sync {
         settings: &IdentitySettingsRow,
         now: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Blocks `email` (lowercased) in `org` and revokes every session of it there, in one
+    /// Blocks `email` (normalized) in `org` and revokes every session of it there, in one
     /// transaction.
     async fn block_contact(
         &self,
@@ -88,7 +88,10 @@ pub trait ContactStore: Send + Sync {
         email: &str,
         now: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Is `email` (lowercased) blocked in `org`?
+    /// Fills the normalized email of sessions stored before it existed (migration 0010),
+    /// in Rust since SQL `LOWER()` folds ASCII only; returns how many. Run at connect.
+    async fn fill_email_keys(&self) -> Result<u64, StoreError>;
+    /// Is `email` (normalized, [`parley_shared::limits::email_key`]) blocked in `org`?
     async fn contact_blocked(&self, org: OrganizationId, email: &str) -> Result<bool, StoreError>;
     /// A contact session by ID.
     async fn contact_session(
@@ -107,9 +110,8 @@ macro_rules! impl_contact_store {
                 sqlx::query(
                     "INSERT INTO contact_sessions \
                      (id, organization_id, token_hash, name, email, metadata, created_at, \
-                     expires_at, \
-                      external_id, verified) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     expires_at, external_id, verified, email_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 )
                 .bind(s.id.to_string())
                 .bind(s.organization_id.to_string())
@@ -121,6 +123,7 @@ macro_rules! impl_contact_store {
                 .bind(s.expires_at.unix_millis())
                 .bind(&s.external_id)
                 .bind(i64::from(s.verified))
+                .bind(parley_shared::limits::email_key(&s.email))
                 .execute(&self.writer)
                 .await?;
                 Ok(())
@@ -133,7 +136,7 @@ macro_rules! impl_contact_store {
             ) -> Result<bool, StoreError> {
                 let done = sqlx::query(
                     "UPDATE contact_sessions SET token_hash = $1, name = $2, email = $3, \
-                     external_id = $4, verified = $5, expires_at = $6 \
+                     external_id = $4, verified = $5, expires_at = $6, email_key = $9 \
                      WHERE id = $7 AND token_hash = $8 AND revoked_at IS NULL",
                 )
                 .bind(&s.token_hash)
@@ -144,6 +147,7 @@ macro_rules! impl_contact_store {
                 .bind(s.expires_at.unix_millis())
                 .bind(s.id.to_string())
                 .bind(old_token_hash)
+                .bind(parley_shared::limits::email_key(&s.email))
                 .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected() == 1)
@@ -189,6 +193,24 @@ macro_rules! impl_contact_store {
                 Ok(())
             }
 
+            async fn fill_email_keys(&self) -> Result<u64, StoreError> {
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT id, email FROM contact_sessions WHERE email_key IS NULL",
+                )
+                .fetch_all(&self.writer)
+                .await?;
+                let mut tx = self.writer.begin().await?;
+                for (id, email) in &rows {
+                    sqlx::query("UPDATE contact_sessions SET email_key = $1 WHERE id = $2")
+                        .bind(parley_shared::limits::email_key(email))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(rows.len() as u64)
+            }
+
             async fn block_contact(
                 &self,
                 org: OrganizationId,
@@ -207,7 +229,7 @@ macro_rules! impl_contact_store {
                 .await?;
                 sqlx::query(
                     "UPDATE contact_sessions SET revoked_at = $1 \
-                     WHERE organization_id = $2 AND LOWER(email) = $3 AND revoked_at IS NULL",
+                     WHERE organization_id = $2 AND email_key = $3 AND revoked_at IS NULL",
                 )
                 .bind(now.unix_millis())
                 .bind(org.to_string())
@@ -237,9 +259,10 @@ macro_rules! impl_contact_store {
                 &self,
                 token_hash: &str,
             ) -> Result<Option<ContactSession>, StoreError> {
-                let row = sqlx::query(
-                    concat!(contact_session_select!(), " WHERE s.token_hash = $1"),
-                )
+                let row = sqlx::query(concat!(
+                    contact_session_select!(),
+                    " WHERE s.token_hash = $1"
+                ))
                 .bind(token_hash)
                 .fetch_optional(&self.reader)
                 .await?;
@@ -263,12 +286,10 @@ macro_rules! impl_contact_store {
                 &self,
                 id: ContactSessionId,
             ) -> Result<Option<ContactSession>, StoreError> {
-                let row = sqlx::query(
-                    concat!(contact_session_select!(), " WHERE s.id = $1"),
-                )
-                .bind(id.to_string())
-                .fetch_optional(&self.reader)
-                .await?;
+                let row = sqlx::query(concat!(contact_session_select!(), " WHERE s.id = $1"))
+                    .bind(id.to_string())
+                    .fetch_optional(&self.reader)
+                    .await?;
                 row.map(|r| contact_session_from_row(&r)).transpose()
             }
         }

@@ -53,7 +53,7 @@ pub use responder::*;
 pub use settings::*;
 
 use parley_shared::api::ConversationStatus;
-use parley_shared::{ConversationId, MessageId, OrganizationId, Timestamp};
+use parley_shared::{ConversationId, MessageId, OrganizationId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -122,6 +122,44 @@ pub enum AnnouncedEvent {
         /// When it changed.
         updated_at: Timestamp,
     },
+    /// Credentials were revoked: open live sockets they cover must re-check theirs.
+    Revoked {
+        /// Whose.
+        revocation: Revocation,
+    },
+}
+
+/// Which credentials a revocation covers, so that only the live sockets holding one of them
+/// re-read their credential (issue 21, finding 2: sockets outlived logout and blocking).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "scope",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Revocation {
+    /// The staff sessions of one account: logout, password change, or a membership removed.
+    Account {
+        /// The account.
+        user_id: UserId,
+    },
+    /// Contact sessions of one organization: those of `email` (a blocked contact, in its
+    /// normalized form), or with `email: None` every unverified one ("verified only" on).
+    Contacts {
+        /// The organization.
+        organization_id: OrganizationId,
+        /// The contact's normalized email, or `None` for every unverified session.
+        email: Option<String>,
+    },
+}
+
+/// Announcing to other instances outside a write; part of [`Store`].
+#[async_trait::async_trait]
+pub trait Announcer: Send + Sync {
+    /// Tells other instances about `event` now (PostgreSQL: `pg_notify`; SQLite: nothing,
+    /// a single process serves the file). For changes whose announcement need not commit
+    /// with them: a lost one is made up by the live sockets' periodic re-check.
+    async fn announce_now(&self, event: &AnnouncedEvent) -> Result<(), StoreError>;
 }
 
 /// What the store reports about other instances' changes.
@@ -180,6 +218,7 @@ pub trait Store:
     + SettingsStore
     + InboxStore
     + PublicApiStore
+    + Announcer
     + Send
     + Sync
     + 'static
@@ -194,12 +233,14 @@ impl Store for PgStore {}
 pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Connected, StoreError> {
     if url.starts_with("sqlite:") {
         let store = SqliteStore::connect(url, opts).await?;
+        store.fill_email_keys().await?;
         Ok(Connected {
             store: Arc::new(store),
             notices: None,
         })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let (store, notices) = PgStore::connect(url, opts).await?;
+        store.fill_email_keys().await?;
         Ok(Connected {
             store: Arc::new(store),
             notices: Some(notices),

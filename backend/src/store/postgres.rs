@@ -81,15 +81,31 @@ impl PgStore {
         tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
         event: &AnnouncedEvent,
     ) -> Result<(), StoreError> {
-        let payload = serde_json::to_string(&Payload {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(self.payload(event)?)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The NOTIFY payload of `event`, signed with this instance (which ignores its own).
+    fn payload(&self, event: &AnnouncedEvent) -> Result<String, StoreError> {
+        serde_json::to_string(&Payload {
             instance: self.instance,
             event: event.clone(),
         })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Announcer for PgStore {
+    async fn announce_now(&self, event: &AnnouncedEvent) -> Result<(), StoreError> {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
-            .bind(payload)
-            .execute(&mut **tx)
+            .bind(self.payload(event)?)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

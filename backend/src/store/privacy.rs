@@ -19,13 +19,13 @@ pub struct Erased {
 /// Privacy requests and retention storage; part of [`super::Store`].
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
-    /// Every session of `email` (lowercased) in `org`, oldest first (data export).
+    /// Every session of `email` (normalized, [`parley_shared::limits::email_key`]) in `org`, oldest first (data export).
     async fn contact_sessions_by_email(
         &self,
         org: OrganizationId,
         email: &str,
     ) -> Result<Vec<ContactSession>, StoreError>;
-    /// Deletes everything of `email` (lowercased) in `org`: its sessions, their
+    /// Deletes everything of `email` (normalized, [`parley_shared::limits::email_key`]) in `org`: its sessions, their
     /// conversations, messages, read markers and responder jobs, in one transaction.
     async fn erase_contact(&self, org: OrganizationId, email: &str) -> Result<Erased, StoreError>;
     /// Retention: deletes conversations last active before `before` (with their messages,
@@ -47,7 +47,7 @@ macro_rules! impl_privacy_store {
             ) -> Result<Vec<ContactSession>, StoreError> {
                 let rows = sqlx::query(concat!(
                     contact_session_select!(),
-                    " WHERE s.organization_id = $1 AND LOWER(s.email) = $2 ORDER BY \
+                    " WHERE s.organization_id = $1 AND s.email_key = $2 ORDER BY \
                          s.created_at, s.id"
                 ))
                 .bind(org.to_string())
@@ -64,7 +64,7 @@ macro_rules! impl_privacy_store {
             ) -> Result<Erased, StoreError> {
                 let mut tx = self.writer.begin().await?;
                 let sessions = "SELECT id FROM contact_sessions WHERE organization_id = $1 AND \
-                     LOWER(email) = $2";
+                     email_key = $2";
                 let conversations = format!(
                     "SELECT id FROM conversations WHERE \
                      contact_session_id IN ({sessions})"
@@ -97,7 +97,7 @@ macro_rules! impl_privacy_store {
                     .rows_affected();
                 erased.sessions = sqlx::query(
                     "DELETE FROM contact_sessions WHERE organization_id \
-                     = $1 AND LOWER(email) = $2",
+                     = $1 AND email_key = $2",
                 )
                 .bind(org.to_string())
                 .bind(email)

@@ -86,6 +86,14 @@ impl SqliteStore {
     }
 }
 
+#[async_trait::async_trait]
+impl super::Announcer for SqliteStore {
+    /// Nothing to announce: a SQLite file has a single serving process.
+    async fn announce_now(&self, _event: &AnnouncedEvent) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 impl SqliteStore {
     /// FTS5 search: `$1` organization, `$2` match expression, `$3` limit; best (lowest
     /// bm25, headings weighted 10×, as PostgreSQL's default `ts_rank` weighs A against D) first.

@@ -535,6 +535,9 @@ async fn settings_are_validated_saved_and_used_by_the_widget() {
     for bad in [
         json!({"accentColor": "green"}),
         json!({"allowedOrigins": ["shop.example"]}),
+        // Issue 21, finding 10: out-of-range ports and broken IPv6 literals.
+        json!({"allowedOrigins": ["https://a.example:99999"]}),
+        json!({"allowedOrigins": ["http://[::1"]}),
         json!({"suggestedMessages": ["a", "b", "c", "d"]}),
         json!({"greeting": "x".repeat(501)}),
     ] {
@@ -761,21 +764,6 @@ mod live {
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >;
 
-    async fn connect(staff: &Staff<'_>) -> Socket {
-        let url = format!(
-            "{}/api/dashboard/live",
-            staff.app.base.replace("http://", "ws://")
-        );
-        let mut request = url.into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("cookie", staff.cookie.parse().unwrap());
-        tokio_tungstenite::connect_async(request)
-            .await
-            .expect("ws connect")
-            .0
-    }
-
     async fn next(socket: &mut Socket) -> StaffServerFrame {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
@@ -800,7 +788,7 @@ mod live {
     async fn the_inbox_and_the_open_conversation_update_live() {
         let app = TestApp::spawn().await;
         let staff = app.sign_up("ada@example.com", "Acme").await;
-        let mut socket = connect(&staff).await;
+        let mut socket = staff.live().await;
         assert_eq!(next(&mut socket).await, StaffServerFrame::Ready);
 
         let visitor = app.visitor(staff.org(), "Bob").await;
@@ -856,7 +844,7 @@ mod live {
             .await
             .start_conversation()
             .await;
-        let mut socket = connect(&staff).await;
+        let mut socket = staff.live().await;
         assert_eq!(next(&mut socket).await, StaffServerFrame::Ready);
         let follow = StaffClientFrame::Follow {
             conversation_id: Some(conversation.id),

@@ -132,8 +132,9 @@ async fn over_long_urls_and_oversized_headers_get_json_414_and_431() {
         ErrorCode::UriTooLong,
     )
     .await;
+    // 120: more than hyper's default of 100, which answered with an empty body.
     let mut many = app.client.get(app.url("/healthz"));
-    for i in 0..80 {
+    for i in 0..120 {
         many = many.header(format!("x-filler-{i}"), "1");
     }
     assert_error(
@@ -190,4 +191,95 @@ async fn a_client_trickling_its_headers_is_cut_off() {
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
     let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
+}
+
+/// Reads one HTTP/1.1 answer with a JSON body from `socket` (5 s deadline).
+async fn read_answer(socket: &mut tokio::net::TcpStream) -> String {
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = socket.read(&mut buf).await.unwrap();
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).ends_with('}') {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("an answer within 5 s");
+    String::from_utf8_lossy(&answer).to_lowercase()
+}
+
+/// Issue 21, finding 7: an answer sent before the request's body was read (here a 401 from
+/// the credential check) says `Connection: close`, since the connection cannot carry another
+/// request; an answer after the whole body was read keeps the connection.
+#[tokio::test]
+async fn an_answer_sent_before_the_body_was_read_closes_the_connection() {
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut early = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    early
+        .write_all(
+            b"POST /api/widget/conversations HTTP/1.1\r\nHost: x\r\n\
+              Authorization: Bearer nope\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000\r\n\r\n{\"a\":",
+        )
+        .await
+        .unwrap();
+    let text = read_answer(&mut early).await;
+    assert!(text.starts_with("http/1.1 401"), "{text}");
+    assert!(text.contains("\r\nconnection: close\r\n"), "{text}");
+
+    let mut read_whole = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    read_whole
+        .write_all(
+            b"POST /api/widget/contact-sessions HTTP/1.1\r\nHost: x\r\n\
+              Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .await
+        .unwrap();
+    let text = read_answer(&mut read_whole).await;
+    assert!(text.starts_with("http/1.1 422"), "{text}");
+    assert!(!text.contains("connection: close"), "{text}");
+}
+
+/// Issue 21, finding 8: a path segment that is not UTF-8 once decoded gets our JSON error,
+/// where axum answered `400 text/plain`.
+#[tokio::test]
+async fn undecodable_path_segments_get_a_json_error() {
+    use crate::helpers::assert_error;
+    use parley_shared::ErrorCode;
+    use reqwest::StatusCode;
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    for (method, path) in [
+        (
+            reqwest::Method::PUT,
+            format!(
+                "/api/widget/conversations/{}/messages/%FF%FE/rating",
+                conversation.id
+            ),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/widget/conversations/%FF%FE/messages/%FF/edits".to_owned(),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/widget/conversations/%FF%FE/messages/%FF/regenerate".to_owned(),
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&visitor.token)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
+    }
 }

@@ -99,6 +99,8 @@ impl TestApp {
         config.database_url = db.as_ref().map(|d| d.url.clone());
         // Tests send faster than a visitor may; `limits.rs` switches them back on.
         config.no_rate_limits = true;
+        // The fake model servers of the responder tests listen on loopback.
+        config.allowed_private_destinations = vec!["127.0.0.0/8".parse().unwrap()];
         adjust(&mut config);
         let clock = Arc::new(ManualClock::starting_now());
         let app = Application::build(config.clone(), clock.clone())
@@ -391,6 +393,51 @@ impl Staff<'_> {
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
         self.request(reqwest::Method::POST, path, Some(body)).await
+    }
+}
+
+/// A WebSocket client connection.
+pub type WsSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Staff<'_> {
+    /// The dashboard's live socket, opened with this session's cookie (before `ready`).
+    pub async fn live(&self) -> WsSocket {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "{}/api/dashboard/live",
+            self.app.base.replace("http://", "ws://")
+        );
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", self.cookie.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect")
+            .0
+    }
+}
+
+/// The error frame (`{"type": "error", "error": {…}}`, both sockets) `socket` ends with,
+/// skipping any other frame; fails the test if none arrives within `within`, or the socket
+/// closes without one.
+pub async fn error_frame_within(socket: &mut WsSocket, within: std::time::Duration) -> ErrorBody {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("no error frame within {within:?}"))
+            .expect("an error frame before the socket closed")
+            .expect("frame");
+        if let WsMessage::Text(text) = frame {
+            let frame: Value = serde_json::from_str(&text).unwrap();
+            if frame["type"] == "error" {
+                return serde_json::from_value(frame["error"].clone()).unwrap();
+            }
+        }
     }
 }
 

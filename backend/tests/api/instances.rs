@@ -1,5 +1,6 @@
 //! Several backend instances on one PostgreSQL: live updates cross instances (widgets and
-//! dashboards), and a client of a killed instance reconnects to another and catches up. Runs in the PostgreSQL pass
+//! dashboards), revocations end the other instance's sockets, and a client of a killed
+//! instance reconnects to another and catches up. Runs in the PostgreSQL pass
 //! (`PARLEY_TEST_DATABASE_URL=postgres://…`); the SQLite pass has a single process by design.
 
 use crate::helpers::TestDb;
@@ -7,7 +8,7 @@ use crate::live::Live;
 use parley_shared::api::{ContactSessionCreated, Conversation, Message};
 use parley_shared::live::ServerFrame;
 use parley_shared::staff::StaffServerFrame;
-use parley_shared::{ConversationId, MessageId, OrganizationId};
+use parley_shared::{ConversationId, ErrorCode, MessageId, OrganizationId};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::process::Stdio;
@@ -239,6 +240,34 @@ async fn two_instances_share_live_updates_and_a_killed_instances_clients_catch_u
         next_inbox_row(&mut dashboard).await,
         (staff_conversation, 1)
     );
+
+    // Revocations through A end B's sockets at once (issue 21, finding 2): the operator
+    // blocks the visitor, whose widget follows on B, then logs out; their dashboard is on B.
+    let at_once = std::time::Duration::from_secs(1);
+    let mut blocked = subscribed(&b, &staff_token, staff_conversation, 1).await;
+    let block = remote
+        .client
+        .post(format!(
+            "{}/api/dashboard/conversations/{staff_conversation}/block",
+            a.base
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(block.status(), StatusCode::NO_CONTENT);
+    let error = blocked.refused_within(at_once).await;
+    assert_eq!(error.code, Some(ErrorCode::SessionInvalid), "{error:?}");
+    let out = remote
+        .client
+        .post(format!("{}/api/dashboard/logout", a.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let error = crate::helpers::error_frame_within(&mut dashboard, at_once).await;
+    assert_eq!(error.code, Some(ErrorCode::Unauthorized), "{error:?}");
 
     let token = remote.session(&a, org).await;
     let conversation = remote.start_conversation(&a, &token).await;

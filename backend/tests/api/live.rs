@@ -84,6 +84,11 @@ impl Live {
         }
     }
 
+    /// The error frame this socket ends with, within `within` ([`error_frame_within`]).
+    pub async fn refused_within(&mut self, within: Duration) -> parley_shared::ErrorBody {
+        crate::helpers::error_frame_within(&mut self.socket, within).await
+    }
+
     /// Asserts nothing arrives for a short while (used only to check for duplicates).
     pub async fn assert_quiet(&mut self) {
         let extra = tokio::time::timeout(Duration::from_millis(300), self.socket.next()).await;

@@ -24,5 +24,6 @@ mod organizations;
 mod privacy;
 mod public_api;
 mod responder;
+mod revocation;
 mod schemathesis;
 mod store;

@@ -204,3 +204,76 @@ async fn the_docs_page_is_served() {
         .unwrap();
     assert!(init.contains("/api/openapi.json"), "{init}");
 }
+
+/// The object schema of `frames`' variant tagged `tag` (its `type` property's one value).
+fn variant<'a>(doc: &'a Value, frames: &str, tag: &str) -> &'a serde_json::Map<String, Value> {
+    doc["components"]["schemas"][frames]["oneOf"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{frames} is a oneOf"))
+        .iter()
+        .find(|v| {
+            let t = &v["properties"]["type"];
+            t["enum"]
+                .as_array()
+                .is_some_and(|e| e.contains(&tag.into()))
+                || t["const"] == tag
+        })
+        .unwrap_or_else(|| panic!("{frames} has a `{tag}` variant"))["properties"]
+        .as_object()
+        .unwrap()
+}
+
+/// Issue 21, finding 9: the socket frames were documented in snake_case while the server
+/// reads camelCase, so a client generated from the document could not subscribe. A frame
+/// built from the document's property names now subscribes on a real socket, and every
+/// frame's properties are camelCase.
+#[tokio::test]
+async fn a_live_frame_built_from_the_document_subscribes() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    let app = TestApp::spawn().await;
+    let doc = document(&app).await;
+    for frames in [
+        "ClientFrame",
+        "ServerFrame",
+        "StaffClientFrame",
+        "StaffServerFrame",
+    ] {
+        for v in doc["components"]["schemas"][frames]["oneOf"]
+            .as_array()
+            .unwrap()
+        {
+            for name in v["properties"].as_object().unwrap().keys() {
+                assert!(!name.contains('_'), "{frames}.{name} is not camelCase");
+            }
+        }
+    }
+
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut frame = serde_json::Map::new();
+    for name in variant(&doc, "ClientFrame", "subscribe").keys() {
+        let value = match name.as_str() {
+            "type" => "subscribe".into(),
+            "token" => visitor.token.clone().into(),
+            "conversationId" => conversation.id.to_string().into(),
+            "afterSeq" => 0.into(),
+            other => panic!("unexpected property {other}"),
+        };
+        frame.insert(name.clone(), value);
+    }
+    let url = format!("{}/api/widget/live", app.base.replace("http://", "ws://"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    socket
+        .send(WsMessage::text(Value::Object(frame).to_string()))
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+        .await
+        .expect("a frame within 5 s")
+        .unwrap()
+        .unwrap();
+    let first: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();
+    assert_eq!(first["type"], "ready", "{first}");
+}

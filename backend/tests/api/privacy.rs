@@ -239,3 +239,58 @@ async fn the_retention_task_runs_by_itself() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Issue 21, finding 3: SQL `LOWER()` folds ASCII only on SQLite, so a contact who typed
+/// `ÉLISE.x@…` was exported and erased as nothing. Lookups compare one normalization made
+/// in Rust, whatever case the visitor or the operator typed.
+#[tokio::test]
+async fn emails_with_non_ascii_capitals_are_exported_and_erased_in_any_case() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("owner@acme.test", "Acme").await;
+    let response = app
+        .post_session(json!({"organizationId": owner.org(), "name": "Élise",
+                             "email": "ÉLISE.x@example.com"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let elise = crate::helpers::Visitor {
+        app: &app,
+        token: response
+            .json::<parley_shared::api::ContactSessionCreated>()
+            .await
+            .unwrap()
+            .token,
+    };
+    let hers = elise.start_conversation().await;
+    elise.say(hers.id, "effacez-moi").await;
+
+    let export: ContactExport = owner
+        .post(
+            "/api/dashboard/contacts/export",
+            json!({"email": "élise.X@example.com"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export.sessions.len(), 1);
+    assert_eq!(export.conversations.len(), 1);
+    let report: ErasureReport = owner
+        .post(
+            "/api/dashboard/contacts/erase",
+            json!({"email": "Élise.x@EXAMPLE.com"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.sessions, report.conversations, report.messages),
+        (1, 1, 1)
+    );
+    assert_error(
+        elise.get("/api/widget/contact-session").await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SessionInvalid,
+    )
+    .await;
+}

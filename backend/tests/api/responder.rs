@@ -786,6 +786,9 @@ async fn serve(
             "127.0.0.1:0",
             "--responder-lease-ms",
             "1500",
+            // The fake model listens on loopback.
+            "--allowed-private-destinations",
+            "127.0.0.0/8",
         ])
         .args(["--responder-poll-ms", "100", "--data-dir"])
         .arg(data_dir)
@@ -1046,4 +1049,78 @@ async fn the_knowledge_base_answers_real_faq_questions_from_the_right_section() 
         .await;
     let (answer, _) = answer_over(&mut live).await;
     assert_eq!(answer.content, knowledge::NO_MATCH);
+}
+
+/// Issue 21, finding 4: anyone who signs up sets the model URL, so the server must not post
+/// to the host's private network for them. With no private destination allowed, an address
+/// is refused when saved, and a name that resolves to one (checked at each connection) is
+/// never connected to: the visitor gets the failure message and a person takes over.
+#[tokio::test]
+async fn the_model_url_reaches_no_private_address_unless_the_instance_allows_it() {
+    let fake = FakeProvider::start(vec![Reply::Json(completion("internal secrets"))]).await;
+    let app = TestApp::spawn_with(|c| {
+        quick(c);
+        c.allowed_private_destinations.clear();
+    })
+    .await;
+    let owner = app.sign_up("owner@acme.test", "Acme").await;
+    let put =
+        |body: Value| owner.request(reqwest::Method::PUT, "/api/dashboard/responder", Some(body));
+    let port = fake.base_url.trim_start_matches("http://127.0.0.1:");
+    for private in [
+        fake.base_url.clone(),
+        "http://169.254.169.254/latest".to_owned(),
+        "http://[::1]:6379/v1".to_owned(),
+        "http://10.0.0.1/v1".to_owned(),
+    ] {
+        let body = json!({"enabled": true, "provider": "openai", "baseUrl": private,
+                          "model": "m", "contextMessages": 10});
+        assert_error(
+            put(body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+        )
+        .await;
+    }
+    let by_name = format!("http://localhost:{port}");
+    let saved = put(
+        json!({"enabled": true, "provider": "openai", "baseUrl": by_name,
+                           "model": "m", "contextMessages": 10}),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+
+    let visitor = app.visitor(owner.org(), "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    visitor.say(conversation.id, "Hello?").await;
+    assert_eq!(answer_over(&mut live).await.0.content, FAILURE_MESSAGE);
+    assert_eq!(fake.request_count(), 0, "the private server was reached");
+}
+
+/// A model server that answers with a redirect is not followed (a public URL could send
+/// the request and its API key on to a private one): the answer fails instead.
+#[tokio::test]
+async fn the_model_client_follows_no_redirect() {
+    let target = FakeProvider::start(vec![Reply::Json(completion("via a redirect"))]).await;
+    let location = format!("{}/chat/completions", target.base_url);
+    let redirector = axum::Router::new().fallback(move || {
+        let location = location.clone();
+        async move { (AxumStatus::TEMPORARY_REDIRECT, [("location", location)]) }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirecting = FakeProvider {
+        base_url: format!("http://{}/v1", listener.local_addr().unwrap()),
+        ..target.clone()
+    };
+    tokio::spawn(async move { axum::serve(listener, redirector).await });
+    let app = TestApp::spawn_with(quick).await;
+    let org = app.organization("Acme").await;
+    use_provider(&app, org, &redirecting).await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    let mut live = Live::subscribed(&app, &visitor, conversation.id, 0).await;
+    visitor.say(conversation.id, "Hello?").await;
+    assert_eq!(answer_over(&mut live).await.0.content, FAILURE_MESSAGE);
+    assert_eq!(target.request_count(), 0, "the redirect was followed");
 }

@@ -123,14 +123,13 @@ impl InboxFilter {
 /// cookie on the upgrade request).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+// Fields are renamed per variant, not with `rename_all_fields`, which utoipa ignores: the
+// OpenAPI document then spelled them in snake_case (issue 21, finding 9).
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum StaffClientFrame {
     /// Follow one conversation's messages after `after_seq` (replayed from the store), or
     /// none. May be sent again to switch; inbox updates flow regardless.
+    #[serde(rename_all = "camelCase")]
     Follow {
         /// The open conversation, if any.
         conversation_id: Option<ConversationId>,
@@ -142,11 +141,9 @@ pub enum StaffClientFrame {
 /// Frames the server sends to a dashboard.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(
-    tag = "type",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+// Fields are renamed per variant, not with `rename_all_fields`, which utoipa ignores: the
+// OpenAPI document then spelled them in snake_case (issue 21, finding 9).
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum StaffServerFrame {
     /// Connected; inbox updates follow. (Clients refetch their inbox page on every `ready`,
     /// which makes reconnection gap-free.)

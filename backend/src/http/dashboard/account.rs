@@ -46,7 +46,7 @@ pub(super) async fn log_out(
     MaybeStaff(claims): MaybeStaff,
 ) -> Result<impl IntoResponse> {
     if let Some(c) = claims {
-        state.store.bump_session_epoch(c.sub).await?;
+        accounts::log_out(&state, c.sub).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,

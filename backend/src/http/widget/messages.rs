@@ -1,13 +1,12 @@
 //! Messages of a visitor's conversation: read, send, rate, edit, regenerate the AI answer.
 
+use crate::conversations::messages;
+use crate::error::Result;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{
-    ClientIp, Contact, ContactConversation, Json, PageQuery, Query, Stored,
+    ClientIp, Contact, ContactConversation, Json, MessagePath, PageQuery, Query, Stored,
 };
-
-use crate::conversations::messages;
-use crate::error::{Error, Result};
 use axum::extract::State;
 use axum::http::StatusCode;
 use parley_shared::api::{Message, Page, Rating, Regenerate, SendMessage};
@@ -44,13 +43,9 @@ pub(super) async fn send_message(
 pub(super) async fn rate_message(
     State(state): State<AppState>,
     Contact(session): Contact,
-    axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
+    MessagePath(conversation, message): MessagePath,
     Json(rating): Json<Rating>,
 ) -> Result<Json<Message>> {
-    let conversation = conversation
-        .parse()
-        .map_err(|_| Error::ConversationNotFound)?;
-    let message = message.parse().map_err(|_| Error::MessageNotFound)?;
     messages::rate(&state, &session, conversation, message, rating)
         .await
         .map(Json)
@@ -63,13 +58,9 @@ pub(super) async fn edit_message(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Contact(session): Contact,
-    axum::extract::Path((conversation, original)): axum::extract::Path<(String, String)>,
+    MessagePath(conversation, original): MessagePath,
     Json(req): Json<SendMessage>,
 ) -> Result<Stored<Message>, ApiError> {
-    let conversation = conversation
-        .parse()
-        .map_err(|_| Error::ConversationNotFound)?;
-    let original = original.parse().map_err(|_| Error::MessageNotFound)?;
     state
         .limits
         .message(session.id, ip, session.organization_id)?;
@@ -84,13 +75,9 @@ pub(super) async fn regenerate(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Contact(session): Contact,
-    axum::extract::Path((conversation, message)): axum::extract::Path<(String, String)>,
+    MessagePath(conversation, message): MessagePath,
     Json(req): Json<Regenerate>,
 ) -> Result<StatusCode, ApiError> {
-    let conversation = conversation
-        .parse()
-        .map_err(|_| Error::ConversationNotFound)?;
-    let message = message.parse().map_err(|_| Error::MessageNotFound)?;
     state
         .limits
         .message(session.id, ip, session.organization_id)?;
