@@ -86,18 +86,25 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
         token,
         conversation_id,
         after_seq,
-    } = read_subscribe(socket).await?;
-    let session = sessions::authenticate(state, &token).await?;
+    } = Box::pin(read_subscribe(socket)).await?;
+    let session = Box::pin(sessions::authenticate(state, &token)).await?;
     // Subscribe before reading the store: whatever commits after this point is announced,
     // whatever committed before it is read below, so nothing falls between the two.
     let mut events = state.hub.subscribe(Topic::Conversation(conversation_id));
     let mut revocations = state
         .hub
         .subscribe(Topic::Contacts(session.organization_id));
-    let conversation = conversations::get_own(state, &session, conversation_id).await?;
-    socket::send(socket, &ServerFrame::Ready { conversation }).await?;
+    let conversation = Box::pin(conversations::get_own(state, &session, conversation_id)).await?;
+    Box::pin(socket::send(socket, &ServerFrame::Ready { conversation })).await?;
     let mut last = after_seq;
-    socket::backfill(state, socket, conversation_id, &mut last, widget_frame).await?;
+    Box::pin(socket::backfill(
+        state,
+        socket,
+        conversation_id,
+        &mut last,
+        widget_frame,
+    ))
+    .await?;
 
     let mut ping = tokio::time::interval(socket::ping_every(state));
     ping.reset();
@@ -112,15 +119,15 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
                     }
                     // A gap (commits announced out of order): read what is missing.
                     LiveEvent::Frame(ServerFrame::Message { .. }) => {
-                        socket::backfill(state, socket, conversation_id, &mut last, widget_frame).await?
+                        Box::pin(socket::backfill(state, socket, conversation_id, &mut last, widget_frame)).await?
                     }
                     LiveEvent::Frame(other) => socket::send(socket, other).await?,
                     LiveEvent::InboxChanged(_) | LiveEvent::Revoked(_) => {}
                     LiveEvent::Resync => {
-                        resync(state, socket, &session, conversation_id, &mut last).await?
+                        Box::pin(resync(state, socket, &session, conversation_id, &mut last)).await?
                     }
                 },
-                Err(RecvError::Lagged(_)) => resync(state, socket, &session, conversation_id, &mut last).await?,
+                Err(RecvError::Lagged(_)) => Box::pin(resync(state, socket, &session, conversation_id, &mut last)).await?,
                 Err(RecvError::Closed) => return Ok(()),
             },
             incoming = socket::recv(socket) => match incoming {
@@ -128,15 +135,15 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
                 Inbound::Text(_) | Inbound::Control | Inbound::Binary => {}
             },
             revoked = revocations.recv() => match revoked {
-                Ok(event) if covers(&event, &session) => sessions::still_valid(state, &session).await?,
+                Ok(event) if covers(&event, &session) => Box::pin(sessions::still_valid(state, &session)).await?,
                 Ok(_) => {}
-                Err(RecvError::Lagged(_)) => sessions::still_valid(state, &session).await?,
+                Err(RecvError::Lagged(_)) => Box::pin(sessions::still_valid(state, &session)).await?,
                 Err(RecvError::Closed) => return Ok(()),
             },
             _ = ping.tick() => {
                 // An expired session ends the subscription (HTTP activity may have extended
                 // it meanwhile, so the store is asked, not the copy held here).
-                sessions::still_valid(state, &session).await?;
+                Box::pin(sessions::still_valid(state, &session)).await?;
                 socket::ping(socket).await.map_err(|_: Gone| Outcome::Gone)?;
             }
         }
