@@ -13,7 +13,6 @@ use anyhow::Context;
 use parley_shared::OrganizationId;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -25,22 +24,10 @@ pub struct Application {
     listener: TcpListener,
     demo: Option<(TcpListener, OrganizationId)>,
     demo_operator: Option<(String, String)>,
+    /// The `/metrics` listener and the recorder's handle, with `--metrics-bind`.
+    metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
     state: AppState,
     public_url: String,
-}
-
-/// The configured assets folder, else `./dist`, else the workspace's `dist/` (where
-/// `cargo xtask build-widget` writes), whichever holds `widget/index.html` first.
-fn find_assets_dir(config: &Config) -> Option<PathBuf> {
-    if let Some(dir) = &config.assets_dir {
-        return Some(dir.clone());
-    }
-    [
-        PathBuf::from("dist"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"),
-    ]
-    .into_iter()
-    .find(|dir| dir.join("widget/index.html").is_file())
 }
 
 impl Application {
@@ -75,7 +62,7 @@ impl Application {
         } else {
             None
         };
-        let assets_dir = find_assets_dir(&config).map(Arc::from);
+        let assets = http::assets::Assets::find(config.assets_dir.as_deref());
         let domain = State {
             store,
             hub,
@@ -91,7 +78,7 @@ impl Application {
         let state = AppState {
             domain,
             admin_token_hash: Arc::from(admin_token_hash),
-            assets_dir,
+            assets,
             staff_keys,
             stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             sockets: tokio_util::task::TaskTracker::new(),
@@ -105,10 +92,22 @@ impl Application {
             None => None,
         };
         let demo = demo.map(|(listener, org)| (listener, org.id));
+        let metrics = match config.metrics_bind {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the metrics endpoint on {addr}"))?;
+                let handle = http::metrics::install()
+                    .context("installing the metrics recorder (another one is installed)")?;
+                Some((listener, handle))
+            }
+            None => None,
+        };
         Ok(Self {
             listener,
             demo,
             demo_operator,
+            metrics,
             state,
             public_url,
         })
@@ -128,6 +127,15 @@ impl Application {
     pub fn demo_url(&self) -> Option<String> {
         let (listener, _) = self.demo.as_ref()?;
         listener.local_addr().ok().map(|a| format!("http://{a}/"))
+    }
+
+    /// The `/metrics` URL, with `--metrics-bind`.
+    pub fn metrics_url(&self) -> Option<String> {
+        let (listener, _) = self.metrics.as_ref()?;
+        listener
+            .local_addr()
+            .ok()
+            .map(|a| format!("http://{a}/metrics"))
     }
 
     /// The demo organization, when serving the demo.
@@ -152,16 +160,31 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        if let Some(assets) = &self.state.assets_dir {
-            tracing::info!(dir = %assets.display(), "serving widget assets");
-        } else {
-            tracing::warn!("widget not built: run `cargo xtask build-widget`");
+        match &self.state.assets {
+            Some(http::assets::Assets::Folder(dir)) => {
+                tracing::info!(dir = %dir.display(), "serving the web apps from a folder");
+            }
+            Some(http::assets::Assets::Embedded) => {}
+            None => tracing::warn!(
+                "web apps not built: run `cargo xtask build-widget`, then build parley again"
+            ),
         }
         crate::responder::spawn_workers(&self.state.domain);
         crate::contacts::privacy::spawn_retention(&self.state.domain);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {
             let router = demo::router(self.state.domain.clone(), org);
+            let mut rx = stop_rx.clone();
+            tokio::spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.changed().await;
+                    })
+                    .await
+            })
+        });
+        let metrics_task = self.metrics.map(|(listener, handle)| {
+            let router = http::metrics::router(self.state.clone(), handle);
             let mut rx = stop_rx.clone();
             tokio::spawn(async move {
                 axum::serve(listener, router)
@@ -197,7 +220,7 @@ impl Application {
         {
             tracing::warn!("live sockets still open at exit");
         }
-        if let Some(task) = demo_task {
+        for task in [demo_task, metrics_task].into_iter().flatten() {
             task.await??;
         }
         Ok(())

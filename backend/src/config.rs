@@ -67,8 +67,9 @@ pub struct Config {
     #[arg(long, global = true, env = "PARLEY_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Folder holding the built widget (`widget/index.html`…); default: `./dist`, else the
-    /// workspace's `dist/` (where `cargo xtask build-widget` writes it).
+    /// Folder holding the built web apps (`widget/index.html`…), read at each request;
+    /// default: the apps compiled into the binary (`dist/` when it was built; debug builds
+    /// read the workspace's `dist/` at run time).
     #[arg(long, global = true, env = "PARLEY_ASSETS_DIR")]
     pub assets_dir: Option<PathBuf>,
 
@@ -133,6 +134,11 @@ pub struct Config {
         value_parser = parse_network
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Address of the Prometheus `/metrics` endpoint (e.g. `127.0.0.1:9090`); default none:
+    /// no metrics are recorded. Keep it off the public network.
+    #[arg(long, global = true, env = "PARLEY_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 
     /// Private networks that outgoing requests to organization-chosen URLs (the AI
     /// responder's model URL) may reach, comma-separated (e.g. `127.0.0.1/32` for a local
@@ -342,6 +348,7 @@ impl Config {
             jwt_secret: None,
             trusted_proxies: Vec::new(),
             allowed_private_destinations: Vec::new(),
+            metrics_bind: None,
             forwarded_header: ForwardedHeader::default(),
             staff_idle_secs: 30 * 60,
             staff_absolute_secs: 12 * 3600,

@@ -39,6 +39,15 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write a consistent copy of the SQLite database to the new file DEST, while the server
+    /// runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; must not exist.
+        dest: std::path::PathBuf,
+    },
+    /// Check the configuration and the database (opens it, applying pending migrations as
+    /// `serve` would); prints one line per check, exits non-zero if one fails.
+    Check,
     /// Post a staff reply through a running server's admin API (scripts; people use the dashboard).
     Reply {
         /// The conversation to answer.
@@ -174,6 +183,17 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", created.key);
             Ok(())
         }
+        Command::Backup { dest } => {
+            if dest.exists() {
+                bail!("{} exists: a backup goes to a new file", dest.display());
+            }
+            let connected =
+                store::connect(&cli.config.database_url(), &cli.config.store_options()).await?;
+            connected.store.backup_to(&dest).await?;
+            println!("{}", dest.display());
+            Ok(())
+        }
+        Command::Check => check(&cli.config).await,
         Command::Reply {
             conversation_id,
             text,
@@ -184,6 +204,62 @@ async fn main() -> anyhow::Result<()> {
             reply(&cli.config, &server, conversation_id, text, author).await
         }
     }
+}
+
+/// `parley check`: each line `ok  WHAT` or `FAIL  WHAT: why`; an error if any failed.
+async fn check(config: &Config) -> anyhow::Result<()> {
+    let mut failed = 0;
+    let mut report = |what: &str, outcome: anyhow::Result<String>| match outcome {
+        Ok(detail) => println!("ok    {what}{detail}"),
+        Err(e) => {
+            failed += 1;
+            println!("FAIL  {what}: {e:#}");
+        }
+    };
+    report(
+        "secrets",
+        secrets::admin_token(config)
+            .and_then(|_| secrets::secret(config, config.jwt_secret.as_ref(), "jwt-secret"))
+            .map(|_| format!(" (in {})", config.data_dir.display())),
+    );
+    match store::connect(&config.database_url(), &config.store_options()).await {
+        Ok(connected) => {
+            report("database and migrations", Ok(String::new()));
+            let integrity = connected.store.integrity_problems().await;
+            report(
+                "database integrity",
+                integrity.map_err(anyhow::Error::from).and_then(|problems| {
+                    if problems.is_empty() {
+                        Ok(String::new())
+                    } else {
+                        Err(anyhow::anyhow!(problems.join("; ")))
+                    }
+                }),
+            );
+        }
+        Err(e) => report("database and migrations", Err(e.into())),
+    }
+    let apps = parley_backend::http::assets::Assets::find(config.assets_dir.as_deref());
+    report(
+        "web apps",
+        match apps {
+            Some(parley_backend::http::assets::Assets::Folder(dir)) => {
+                if dir.join("widget/index.html").is_file() {
+                    Ok(format!(" (from {})", dir.display()))
+                } else {
+                    Err(anyhow::anyhow!("no widget/index.html in {}", dir.display()))
+                }
+            }
+            Some(parley_backend::http::assets::Assets::Embedded) => Ok(" (built in)".into()),
+            None => Err(anyhow::anyhow!(
+                "not built: run `cargo xtask build-widget`, then build parley again"
+            )),
+        },
+    );
+    if failed > 0 {
+        bail!("{failed} check(s) failed");
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -71,6 +71,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// 429: too many requests; see `Retry-After`.
     RateLimited,
+    /// 503: this instance cannot serve yet or any more (`/readyz`: database unreachable).
+    NotReady,
     /// 500: something failed on the server; details are in the server log only.
     Internal,
 }

@@ -1,5 +1,5 @@
-//! The embed script (compiled into the binary) and the built web apps, widget and
-//! dashboard (served from the assets folder, so a rebuild is picked up without restarting).
+//! The embed script and the built web apps, widget and dashboard: compiled into the binary
+//! ([`super::embedded`]), or served from `--assets-dir` (development, or a custom build).
 
 use super::AppState;
 use super::error::ApiError;
@@ -8,14 +8,45 @@ use crate::settings;
 use axum::Router;
 use axum::extract::State;
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::HeaderValue;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use parley_shared::OrganizationId;
 use serde::Deserialize;
+use std::path::Path;
+use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where the built web apps come from.
+#[derive(Clone, Debug)]
+pub enum Assets {
+    /// `--assets-dir`: files read at each request, so a rebuild shows without a restart.
+    Folder(Arc<Path>),
+    /// Compiled into the binary ([`super::embedded`]).
+    Embedded,
+}
+
+impl Assets {
+    /// `--assets-dir` if set, else the embedded apps if they were built; `None`: the apps
+    /// answer 503 `WidgetNotBuilt`.
+    pub fn find(assets_dir: Option<&Path>) -> Option<Self> {
+        match assets_dir {
+            Some(dir) => Some(Self::Folder(Arc::from(dir))),
+            None => super::embedded::present().then_some(Self::Embedded),
+        }
+    }
+
+    /// The text of `path` (`widget/index.html`…).
+    async fn text(&self, path: &str) -> Option<String> {
+        match self {
+            Self::Folder(dir) => tokio::fs::read_to_string(dir.join(path)).await.ok(),
+            Self::Embedded => super::embedded::read(path)
+                .and_then(|bytes| String::from_utf8(bytes.into_owned()).ok()),
+        }
+    }
+}
 
 /// The script customers paste on their site (`<script src=".../embed.js" data-organization-id=…>`).
 pub const EMBED_JS: &str = include_str!("../../../widget/embed/embed.js");
@@ -45,10 +76,11 @@ async fn widget_page(
     State(state): State<AppState>,
     Query(q): Query<WidgetQuery>,
 ) -> Result<Response, ApiError> {
-    let dir = state.assets_dir.as_ref().ok_or(ApiError::WidgetNotBuilt)?;
-    let html = tokio::fs::read_to_string(dir.join("widget/index.html"))
+    let assets = state.assets.as_ref().ok_or(ApiError::WidgetNotBuilt)?;
+    let html = assets
+        .text("widget/index.html")
         .await
-        .map_err(|_| ApiError::WidgetNotBuilt)?;
+        .ok_or(ApiError::WidgetNotBuilt)?;
     let org: Option<OrganizationId> = q.organization_id.and_then(|raw| raw.parse().ok());
     let project = q.project_id.and_then(|raw| raw.parse().ok());
     let origins = match org {
@@ -103,26 +135,60 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
     assets(state).layer(tower_http::compression::CompressionLayer::new())
 }
 
+/// Asset names carry their content's hash (written by `cargo xtask build-widget`): a changed
+/// file gets a new name, so browsers may keep each one for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 fn assets(state: &AppState) -> Router<AppState> {
     let router = Router::new()
         .route("/embed.js", get(embed_js))
         .route("/widget", get(widget_page));
-    let Some(dir) = &state.assets_dir else {
-        let not_built = || async { ApiError::WidgetNotBuilt };
-        return router
-            .route("/widget/assets/{*path}", get(not_built))
-            .route("/dashboard", get(not_built))
-            .route("/dashboard/assets/{*path}", get(not_built));
+    match &state.assets {
+        None => {
+            let not_built = || async { ApiError::WidgetNotBuilt };
+            router
+                .route("/widget/assets/{*path}", get(not_built))
+                .route("/dashboard", get(not_built))
+                .route("/dashboard/assets/{*path}", get(not_built))
+        }
+        Some(Assets::Embedded) => embedded_routes(router),
+        Some(Assets::Folder(dir)) => folder_routes(router, dir),
+    }
+}
+
+/// The apps from the binary (see [`super::embedded::serve`] for encodings and `ETag`s).
+fn embedded_routes(router: Router<AppState>) -> Router<AppState> {
+    use super::embedded::serve;
+    let asset = |app: &'static str| {
+        move |axum::extract::Path(path): axum::extract::Path<String>, headers: HeaderMap| async move {
+            serve(&format!("{app}/{path}"), &headers, IMMUTABLE)
+        }
     };
+    router
+        .route("/widget/assets/{*path}", get(asset("widget")))
+        .route(
+            "/dashboard",
+            get(|headers: HeaderMap| async move {
+                let mut page = serve("dashboard/index.html", &headers, "no-cache");
+                page.headers_mut().insert(
+                    CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(DASHBOARD_CSP),
+                );
+                page
+            }),
+        )
+        .route("/dashboard/assets/{*path}", get(asset("dashboard")))
+}
+
+/// The apps from `--assets-dir`, read at each request.
+fn folder_routes(router: Router<AppState>, dir: &Path) -> Router<AppState> {
     let not_found = || (|| async { ApiError::RouteNotFound }).into_service();
-    // Asset names carry their content's hash (written by `cargo xtask build-widget`): a
-    // changed file gets a new name, so browsers may keep each one for a year.
     // Only found files: a 404 (say, during a deploy) must not be cached.
     let immutable = || {
         SetResponseHeaderLayer::overriding(CACHE_CONTROL, |res: &Response<_>| {
             res.status()
                 .is_success()
-                .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+                .then(|| HeaderValue::from_static(IMMUTABLE))
         })
     };
     let assets = |folder: &str| {

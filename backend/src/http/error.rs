@@ -51,6 +51,9 @@ pub enum ApiError {
         /// Seconds until the next attempt is allowed.
         retry_after_secs: u64,
     },
+    /// 503 `not_ready`: `/readyz` found the database unreachable (the cause).
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// 503: the widget has not been built into the assets folder.
     #[error("the widget is not built: run `cargo xtask build-widget`")]
     WidgetNotBuilt,
@@ -88,6 +91,7 @@ impl ApiError {
             ApiError::RouteNotFound => (S::NOT_FOUND, C::NotFound),
             ApiError::MethodNotAllowed => (S::METHOD_NOT_ALLOWED, C::MethodNotAllowed),
             ApiError::CrossOrigin => (S::FORBIDDEN, C::Forbidden),
+            ApiError::NotReady(_) => (S::SERVICE_UNAVAILABLE, C::NotReady),
             ApiError::WidgetNotBuilt => (S::SERVICE_UNAVAILABLE, C::Internal),
         }
     }

@@ -58,6 +58,7 @@ impl Limits {
 
     fn check<K: Hash + Eq + Clone>(
         &self,
+        name: &'static str,
         limiter: &DefaultKeyedRateLimiter<K>,
         key: &K,
     ) -> Result<()> {
@@ -66,6 +67,9 @@ impl Limits {
         }
         limiter
             .check_key(key)
+            .inspect_err(|_| {
+                metrics::counter!("parley_rate_limited_total", "limit" => name).increment(1);
+            })
             .map_err(|not_until| ApiError::RateLimited {
                 retry_after_secs: not_until
                     .wait_time_from(DefaultClock::default().now())
@@ -81,22 +85,34 @@ impl Limits {
         ip: Option<IpAddr>,
         org: OrganizationId,
     ) -> Result<()> {
-        self.check(&self.messages_per_session, &session)?;
+        self.check("messages_per_session", &self.messages_per_session, &session)?;
         if let Some(ip) = ip {
-            self.check(&self.messages_per_ip, &ip)?;
+            self.check("messages_per_ip", &self.messages_per_ip, &ip)?;
         }
-        self.check(&self.messages_per_organization, &org)
+        self.check(
+            "messages_per_organization",
+            &self.messages_per_organization,
+            &org,
+        )
     }
 
     /// A new conversation. Errors: `RateLimited`.
     pub fn conversation(&self, session: ContactSessionId, ip: Option<IpAddr>) -> Result<()> {
-        self.check(&self.conversations_per_session, &session)?;
-        ip.map_or(Ok(()), |ip| self.check(&self.conversations_per_ip, &ip))
+        self.check(
+            "conversations_per_session",
+            &self.conversations_per_session,
+            &session,
+        )?;
+        ip.map_or(Ok(()), |ip| {
+            self.check("conversations_per_ip", &self.conversations_per_ip, &ip)
+        })
     }
 
     /// A new contact session. Errors: `RateLimited`.
     pub fn session(&self, ip: Option<IpAddr>) -> Result<()> {
-        ip.map_or(Ok(()), |ip| self.check(&self.sessions_per_ip, &ip))
+        ip.map_or(Ok(()), |ip| {
+            self.check("sessions_per_ip", &self.sessions_per_ip, &ip)
+        })
     }
 }
 

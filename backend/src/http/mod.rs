@@ -1,14 +1,16 @@
 //! HTTP surface: one router per audience, merged here with the shared layers.
 
 mod admin;
-mod assets;
+pub mod assets;
 pub mod client_addr;
 mod dashboard;
+mod embedded;
 pub mod error;
 pub mod extract;
 pub mod limits;
 mod live;
 pub mod login_throttle;
+pub mod metrics;
 pub mod openapi;
 mod public;
 mod same_origin;
@@ -24,7 +26,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use error::ApiError;
-use std::path::Path;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -40,8 +41,8 @@ pub struct AppState {
     pub domain: State,
     /// SHA-256 (hex) of the admin API's bearer token.
     pub admin_token_hash: Arc<str>,
-    /// Folder of the built web assets (`widget/…`, `dashboard/…`), if one was found.
-    pub assets_dir: Option<Arc<Path>>,
+    /// Where the built web apps come from; `None` when they were not built.
+    pub assets: Option<assets::Assets>,
     /// Staff session signing keys and the log-in throttle.
     pub staff_keys: Arc<staff_session::StaffKeys>,
     /// Set to `true` when the server is shutting down: live sockets close with a
@@ -92,13 +93,29 @@ async fn request_limits(
     next.run(req).await
 }
 
+/// `GET /readyz`: 200 `ready` once this instance can serve: its database answers a query
+/// (migrations were applied before the server started listening), else 503 `not_ready`.
+/// `/healthz` only says the process is up; a load balancer routes by this one.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<&'static str, ApiError> {
+    state
+        .store
+        .ping()
+        .await
+        .map_err(|e| ApiError::NotReady(e.to_string()))?;
+    Ok("ready")
+}
+
 /// The whole service: health, assets and embed script, the documented API (widget, live,
 /// dashboard, admin, `/chat`), and its OpenAPI document and docs page.
 pub fn router(state: AppState) -> Router {
     let (api, mut document) = api(&state).split_for_parts();
     openapi::add_common_errors(&mut document);
-    Router::new()
+    let metrics = state.config.metrics_bind.is_some();
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .merge(assets::router(&state))
         // Private answers (sessions, conversations) must not sit in any cache.
         .merge(api.layer(SetResponseHeaderLayer::if_not_present(
@@ -118,7 +135,14 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .fallback(|| async { ApiError::RouteNotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed });
+    // Per-route counts need the matched route, known inside the router: a route layer.
+    let router = if metrics {
+        router.layer(axum::middleware::from_fn(metrics::record))
+    } else {
+        router
+    };
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(request_limits))
         // Every response: no MIME sniffing, and no Referer leaving Parley's pages.

@@ -132,6 +132,8 @@ pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
             let at = Timestamp::from_unix_millis(wall_clock().unix_millis() + delay);
             tracing::info!(job = %job.id, kind = kind.name(), attempt = job.attempts, error = %why, "job will retry");
             state.store.retry_job(job.id, at, &why).await?;
+            metrics::counter!("parley_jobs_total", "kind" => kind.name(), "outcome" => "retry")
+                .increment(1);
             return Ok(true);
         }
         Outcome::Retry(why) | Outcome::GiveUp(why) => {
@@ -141,6 +143,9 @@ pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
         }
     };
     state.store.finish_job(job.id, error.as_deref()).await?;
+    let outcome = if error.is_none() { "done" } else { "gave_up" };
+    metrics::counter!("parley_jobs_total", "kind" => kind.name(), "outcome" => outcome)
+        .increment(1);
     tracing::debug!(job = %job.id, kind = kind.name(), "job finished");
     state.jobs.finished.send_modify(|n| *n += 1);
     Ok(true)

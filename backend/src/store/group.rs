@@ -44,8 +44,15 @@ impl GroupCommit {
                 }
                 let (messages, waiters): (Vec<NewMessage>, Vec<_>) = batch.into_iter().unzip();
                 let size = messages.len();
-                match commit(messages).await {
+                let started = std::time::Instant::now();
+                let committed = commit(messages).await;
+                metrics::histogram!("parley_group_commit_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                metrics::histogram!("parley_group_commit_batch_size").record(size as f64);
+                match committed {
                     Ok(outcomes) => {
+                        let stored = outcomes.iter().filter(|o| o.is_ok()).count();
+                        metrics::counter!("parley_messages_stored_total").increment(stored as u64);
                         for (waiter, outcome) in waiters.into_iter().zip(outcomes) {
                             let _ = waiter.send(outcome);
                         }

@@ -20,6 +20,17 @@ pub struct NewJob {
     pub payload: String,
 }
 
+/// Unfinished jobs of one kind, for `/metrics`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobBacklog {
+    /// The kind's name.
+    pub kind: String,
+    /// How many are unfinished (due, leased or waiting for a retry).
+    pub count: u64,
+    /// Age of the oldest, in seconds.
+    pub oldest_age_secs: f64,
+}
+
 /// A claimed job.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
@@ -62,6 +73,8 @@ pub trait JobStore: Send + Sync {
     /// How many jobs of `kind` are not finished (due, leased or waiting for a retry): zero
     /// means none can run again (tests wait for this instead of for time).
     async fn unfinished_jobs(&self, kind: &str) -> Result<u64, StoreError>;
+    /// Unfinished jobs per kind that has any, with the age of the oldest at `now`.
+    async fn job_backlog(&self, now: Timestamp) -> Result<Vec<JobBacklog>, StoreError>;
 }
 
 /// Implements [`JobStore`] for a SQL store (see `sql.rs`).
@@ -162,6 +175,23 @@ macro_rules! impl_job_store {
                 .fetch_one(&self.reader)
                 .await?;
                 Ok(u64_of(n))
+            }
+
+            async fn job_backlog(&self, now: Timestamp) -> Result<Vec<JobBacklog>, StoreError> {
+                let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT kind, COUNT(*), MIN(created_at) FROM jobs WHERE state = 'pending' \
+                     GROUP BY kind ORDER BY kind",
+                )
+                .fetch_all(&self.reader)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(kind, count, oldest)| JobBacklog {
+                        kind,
+                        count: u64_of(count),
+                        oldest_age_secs: (now.unix_millis() - oldest).max(0) as f64 / 1000.0,
+                    })
+                    .collect())
             }
         }
     };

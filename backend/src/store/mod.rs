@@ -162,6 +162,22 @@ pub trait Announcer: Send + Sync {
     async fn announce_now(&self, event: &AnnouncedEvent) -> Result<(), StoreError>;
 }
 
+/// Operations on the database as a whole (`parley backup`, `parley check`); part of [`Store`].
+#[async_trait::async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Writes a consistent copy of the database to the new file `dest` while it serves
+    /// (SQLite `VACUUM INTO`: one read transaction, so the copy is a snapshot, compacted).
+    /// Errors: `Unsupported` on PostgreSQL (use `pg_dump`); SQLite's own when `dest` exists.
+    async fn backup_to(&self, dest: &std::path::Path) -> Result<(), StoreError>;
+    /// Connections of the pools now: (open, idle).
+    fn pool_connections(&self) -> (u32, u32);
+    /// One round trip to the database (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// What the database's own consistency check reports; empty when sound (SQLite
+    /// `PRAGMA integrity_check`; PostgreSQL: a round trip, its pages are checksummed).
+    async fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;
+}
+
 /// What the store reports about other instances' changes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
@@ -200,6 +216,9 @@ pub enum StoreError {
     /// The URL names a database this build does not support.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// This database does not do that (the message says what to use instead).
+    #[error("not supported: {0}")]
+    Unsupported(String),
 }
 
 /// Parley's storage operations: the sum of the per-area traits. Each method is one
@@ -219,6 +238,7 @@ pub trait Store:
     + InboxStore
     + PublicApiStore
     + Announcer
+    + Maintenance
     + Send
     + Sync
     + 'static

@@ -100,6 +100,31 @@ impl PgStore {
 }
 
 #[async_trait::async_trait]
+impl super::Maintenance for PgStore {
+    async fn backup_to(&self, _dest: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "backups of PostgreSQL are pg_dump's job (pg_dump -Fc DATABASE > FILE)".into(),
+        ))
+    }
+
+    fn pool_connections(&self) -> (u32, u32) {
+        // `writer` and `reader` are the same pool here.
+        let idle = self.reader.num_idle();
+        (self.reader.size(), u32::try_from(idle).unwrap_or(u32::MAX))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait::async_trait]
 impl super::Announcer for PgStore {
     async fn announce_now(&self, event: &AnnouncedEvent) -> Result<(), StoreError> {
         sqlx::query("SELECT pg_notify($1, $2)")

@@ -94,6 +94,40 @@ impl super::Announcer for SqliteStore {
     }
 }
 
+#[async_trait::async_trait]
+impl super::Maintenance for SqliteStore {
+    async fn backup_to(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        let dest = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Unsupported("a backup path that is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest)
+            .execute(&self.reader)
+            .await?;
+        Ok(())
+    }
+
+    fn pool_connections(&self) -> (u32, u32) {
+        let idle = self.reader.num_idle() + self.writer.num_idle();
+        (
+            self.reader.size() + self.writer.size(),
+            u32::try_from(idle).unwrap_or(u32::MAX),
+        )
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().filter(|r| r != "ok").collect())
+    }
+}
+
 impl SqliteStore {
     /// FTS5 search: `$1` organization, `$2` match expression, `$3` limit; best (lowest
     /// bm25, headings weighted 10×, as PostgreSQL's default `ts_rank` weighs A against D) first.

@@ -293,3 +293,59 @@ async fn sigterm_closes_live_sockets_with_a_reconnect_hint_and_exits_cleanly() {
         .unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// Runs `parley ARGS` on `config`'s data folder and database, off the async threads.
+async fn run_on(
+    config: &parley_backend::Config,
+    args: &[&std::ffi::OsStr],
+) -> std::process::Output {
+    let mut command = parley();
+    command.args(args).arg("--data-dir").arg(&config.data_dir);
+    if let Some(url) = &config.database_url {
+        command.args(["--database-url", url]);
+    }
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// `parley backup DEST` copies the SQLite database while the server runs: the copy opens
+/// as a database holding what was stored. On PostgreSQL it refuses and names pg_dump.
+/// `parley check` then passes.
+#[tokio::test]
+async fn backup_copies_the_database_while_the_server_runs_and_check_passes() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ada").await;
+    let conversation = visitor.start_conversation().await;
+    visitor.say(conversation.id, "sauvegardez-moi").await;
+    let dest = app.config.data_dir.join("backup.db");
+    let backup = run_on(&app.config, &["backup".as_ref(), dest.as_os_str()]).await;
+    let stderr = String::from_utf8_lossy(&backup.stderr);
+    if app.config.database_url.is_some() {
+        assert!(!backup.status.success());
+        assert!(stderr.contains("pg_dump"), "{stderr}");
+    } else {
+        assert!(backup.status.success(), "{stderr}");
+        let copy = parley_backend::store::connect(
+            &format!("sqlite://{}", dest.display()),
+            &app.config.store_options(),
+        )
+        .await
+        .unwrap();
+        let messages = copy
+            .store
+            .messages_after(conversation.id, 0, 10)
+            .await
+            .unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].content, "sauvegardez-moi");
+        // A second backup to the same file is refused: nothing is overwritten.
+        let again = run_on(&app.config, &["backup".as_ref(), dest.as_os_str()]).await;
+        assert!(!again.status.success());
+    }
+    let check = run_on(&app.config, &["check".as_ref()]).await;
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{stdout}");
+    assert!(stdout.contains("ok    database integrity"), "{stdout}");
+}

@@ -731,7 +731,7 @@ async fn the_widget_page_may_only_be_framed_by_allowed_origins() {
             .send()
     };
     assert!(
-        app.state.assets_dir.is_some(),
+        app.state.assets.is_some(),
         "the widget is not built: run `cargo xtask build-widget`"
     );
     let csp = |r: &reqwest::Response| {

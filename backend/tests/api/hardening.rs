@@ -48,7 +48,7 @@ async fn api_answers_are_not_cached_and_the_docs_cannot_be_framed() {
 #[tokio::test]
 async fn the_web_apps_run_under_a_strict_content_security_policy() {
     let app = TestApp::spawn().await;
-    assert!(app.state.assets_dir.is_some(), "the web apps are not built");
+    assert!(app.state.assets.is_some(), "the web apps are not built");
     let org = app.organization("Acme").await;
     let widget = app
         .client

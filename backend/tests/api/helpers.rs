@@ -80,6 +80,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub admin_token: String,
     pub demo_url: Option<String>,
+    /// The `/metrics` URL, when the test set `metrics_bind`.
+    pub metrics_url: Option<String>,
     pub demo_operator: Option<(String, String)>,
     pub state: parley_backend::AppState,
     pub config: Config,
@@ -108,6 +110,7 @@ impl TestApp {
             .expect("build app");
         let base = app.public_url().to_owned();
         let demo_url = app.demo_url();
+        let metrics_url = app.metrics_url();
         let demo_operator = app.demo_operator();
         let state = app.state().clone();
         tokio::spawn(app.run_until(std::future::pending()));
@@ -118,6 +121,7 @@ impl TestApp {
             clock,
             admin_token,
             demo_url,
+            metrics_url,
             demo_operator,
             state,
             config,

@@ -19,6 +19,7 @@ mod instances;
 mod limits;
 mod live;
 mod messages;
+mod metrics;
 mod openapi;
 mod organizations;
 mod privacy;

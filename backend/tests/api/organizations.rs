@@ -4,10 +4,13 @@ use parley_shared::api::WidgetConfig;
 use reqwest::StatusCode;
 
 #[tokio::test]
-async fn health_answers_200() {
+async fn health_and_readiness_answer_200() {
     let app = TestApp::spawn().await;
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "ready");
 }
 
 #[tokio::test]
@@ -86,14 +89,50 @@ async fn embed_script_is_served_as_javascript() {
     );
 }
 
+/// The workspace's `dist/`, where `cargo xtask build-widget` writes the web apps.
+fn dist() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+/// Both ways of serving the web apps: compiled into the binary (the default; debug builds
+/// read `dist/` at run time) and from `--assets-dir`.
 #[tokio::test]
 async fn web_assets_are_served_compressed_when_the_browser_accepts_it() {
-    let app = TestApp::spawn().await;
+    let embedded = TestApp::spawn().await;
     assert!(
-        app.state.assets_dir.is_some(),
+        matches!(
+            embedded.state.assets,
+            Some(parley_backend::http::assets::Assets::Embedded)
+        ),
         "the web apps are not built: run `cargo xtask build-widget`"
     );
-    let dir = app.state.assets_dir.clone().unwrap();
+    served_compressed(&embedded).await;
+    // An unchanged page is not sent again.
+    let page = embedded
+        .client
+        .get(embedded.url("/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    let tag = page.headers()["etag"].clone();
+    let again = embedded
+        .client
+        .get(embedded.url("/dashboard"))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let folder = TestApp::spawn_with(|c| c.assets_dir = Some(dist())).await;
+    assert!(matches!(
+        folder.state.assets,
+        Some(parley_backend::http::assets::Assets::Folder(_))
+    ));
+    served_compressed(&folder).await;
+}
+
+async fn served_compressed(app: &TestApp) {
+    let dir = dist();
     let widget_wasm = hashed(&dir.join("widget"), "parley_widget_bg-", ".wasm");
     let dashboard_wasm = hashed(&dir.join("dashboard"), "parley_dashboard_bg-", ".wasm");
     for (path, encoding) in [

@@ -26,6 +26,7 @@ pub(super) async fn upgrade(
 }
 
 async fn serve(state: AppState, op: Operator, claims: StaffClaims, socket: WebSocket) {
+    let _open = crate::http::metrics::OpenSocket::new("dashboard");
     let mut socket = adapt(socket);
     let session_valid = || staff_session::still_valid(&state, &claims);
     let follow = staff::follow(&state, op, session_valid, &mut socket);

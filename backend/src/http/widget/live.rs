@@ -17,6 +17,7 @@ pub(super) async fn upgrade(State(state): State<AppState>, Upgrade(ws): Upgrade)
 }
 
 async fn serve(state: AppState, socket: WebSocket) {
+    let _open = crate::http::metrics::OpenSocket::new("widget");
     let mut socket = adapt(socket);
     let outcome = until_shutdown(&state, widget::follow(&state, &mut socket)).await;
     socket::finish(&mut socket, outcome, widget::error_frame).await;

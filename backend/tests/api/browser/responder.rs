@@ -76,7 +76,7 @@ async fn the_demo_answers_from_its_knowledge_base_while_streaming_and_hands_over
         c.responder_stream_ms = 250;
     })
     .await;
-    assert!(app.state.assets_dir.is_some(), "the web apps are not built");
+    assert!(app.state.assets.is_some(), "the web apps are not built");
     with_browsers("responder end-to-end test", 2, async |c| {
         responder_scenario(&app, &c[0], &c[1]).await
     })

@@ -119,7 +119,7 @@ async fn an_operator_answers_a_visitor_live_from_the_dashboard_and_resolves_the_
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
     assert!(
-        app.state.assets_dir.is_some(),
+        app.state.assets.is_some(),
         "the web apps are not built: run `cargo xtask build-widget`"
     );
     with_browsers("dashboard end-to-end test", 2, async |c| {

@@ -153,7 +153,7 @@ async fn a_visitor_chats_from_the_demo_page_gets_a_live_reply_and_finds_it_after
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
     assert!(
-        app.state.assets_dir.is_some(),
+        app.state.assets.is_some(),
         "the widget is not built: run `cargo xtask build-widget` (or `cargo xtask test`)"
     );
     with_browsers("browser end-to-end test", 1, async |c| {

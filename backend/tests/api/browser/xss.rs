@@ -102,7 +102,7 @@ async fn xss_scenario(app: &TestApp, visitor: &Client, operator: &Client) -> Res
 async fn hostile_markup_in_names_and_messages_is_shown_as_text_everywhere() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
-    assert!(app.state.assets_dir.is_some(), "the web apps are not built");
+    assert!(app.state.assets.is_some(), "the web apps are not built");
     with_browsers("XSS end-to-end test", 2, async |c| {
         xss_scenario(&app, &c[0], &c[1]).await
     })
