@@ -18,6 +18,25 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     config: Config,
+    /// Log lines as text (default) or as JSON objects, one per line (log collectors).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: LogFormat,
+}
+
+/// How log lines are written (to stderr).
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, with the span fields (e.g. `request_id`).
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -113,13 +132,16 @@ enum OrgCommand {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Logs go to stderr: stdout carries only what scripts capture (IDs, URLs).
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("parley_backend=info,tower_http=info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Org {

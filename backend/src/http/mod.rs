@@ -27,6 +27,7 @@ use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use error::ApiError;
 use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -166,24 +167,36 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .layer(axum::middleware::from_fn(unread_body::close_if_unread))
+        // Every answer names its request (`x-request-id`), as the request's log lines do.
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        // Outermost: the client address is known to the log line and every handler.
+        // The client address is known to the log line and every handler.
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(state.config.trusted_proxies()),
             client_addr::resolve,
         ))
+        // Outermost: an ID per request (a UUID), unless a proxy in front already set one.
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
-/// The request log's span: method, path and the client's address (behind trusted proxies,
-/// the forwarded client, not the proxy).
+/// The request log's span: its ID (`x-request-id`, also in the answer), method, path and the
+/// client's address (behind trusted proxies, the forwarded client, not the proxy).
 fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
     let client = req
         .extensions()
         .get::<client_addr::ClientAddr>()
         .map(|c| c.0.to_string());
-    tracing::debug_span!(
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    // Info, like the server's default filter, so every line logged while serving a request
+    // (warnings included) names it.
+    tracing::info_span!(
         "request",
+        request_id = id,
         method = %req.method(),
         uri = %req.uri(),
         client = client.as_deref().unwrap_or("-"),

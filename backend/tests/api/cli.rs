@@ -349,3 +349,52 @@ async fn backup_copies_the_database_while_the_server_runs_and_check_passes() {
     assert!(check.status.success(), "{stdout}");
     assert!(stdout.contains("ok    database integrity"), "{stdout}");
 }
+
+/// `--log-format json`: every log line is one JSON object, and a request's lines carry the
+/// ID its answer names in `x-request-id`.
+#[tokio::test]
+async fn json_logs_carry_the_request_id_of_the_answer() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("RUST_LOG", "parley_backend=info,tower_http=debug")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = stdout.next_line().await.unwrap().unwrap();
+    let base = first
+        .strip_prefix("Parley is listening on ")
+        .unwrap()
+        .to_owned();
+    let response = reqwest::get(format!("{base}/healthz")).await.unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let found = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            let value: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+            if value.to_string().contains(&id) {
+                return value;
+            }
+        }
+        panic!("the log ended without the request's line");
+    })
+    .await
+    .expect("the request's log line within 10 s");
+    assert_eq!(found["span"]["request_id"], id, "{found}");
+}

@@ -283,3 +283,23 @@ async fn undecodable_path_segments_get_a_json_error() {
         assert_error(response, StatusCode::NOT_FOUND, ErrorCode::NotFound).await;
     }
 }
+
+/// Every answer names its request (`x-request-id`, a UUID), errors included; an ID set by a
+/// proxy in front is kept, so one ID follows the request through both logs.
+#[tokio::test]
+async fn every_answer_names_its_request() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/api/no-such-route"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        assert!(uuid::Uuid::parse_str(id).is_ok(), "{path}: {id}");
+    }
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "from-the-proxy-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "from-the-proxy-42");
+}
