@@ -174,25 +174,11 @@ impl Application {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {
             let router = demo::router(self.state.domain.clone(), org);
-            let mut rx = stop_rx.clone();
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.changed().await;
-                    })
-                    .await
-            })
+            serve_beside(listener, router, stop_rx.clone())
         });
         let metrics_task = self.metrics.map(|(listener, handle)| {
             let router = http::metrics::router(self.state.clone(), handle);
-            let mut rx = stop_rx.clone();
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.changed().await;
-                    })
-                    .await
-            })
+            serve_beside(listener, router, stop_rx.clone())
         });
         let stopping = self.state.stopping.clone();
         let sockets = self.state.sockets.clone();
@@ -225,4 +211,19 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Serves a side listener (demo site, metrics) until `stop` changes or closes.
+fn serve_beside(
+    listener: TcpListener,
+    router: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<()>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            })
+            .await
+    })
 }

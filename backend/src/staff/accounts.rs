@@ -12,7 +12,7 @@ use crate::store::{Organization, Revocation, Store, User};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use parley_shared::limits::{validate_email, validate_label, validate_password};
+use parley_shared::limits::{email_key, validate_email, validate_label, validate_password};
 use parley_shared::staff::{
     ChangePassword, LogIn, Me, Membership, OrganizationSummary, Role, SignUp, StaffUser,
 };
@@ -99,7 +99,7 @@ fn decoy_hash() -> &'static str {
 }
 
 fn checked_email(raw: &str) -> Result<String> {
-    Ok(normalize_email(&validate_email(raw)?))
+    Ok(email_key(&validate_email(raw)?))
 }
 
 fn default_display_name(email: &str) -> String {
@@ -145,17 +145,11 @@ pub async fn sign_up(state: &State, req: SignUp) -> Result<(User, OrganizationId
     Ok((user, org.id))
 }
 
-/// The form of an email that accounts are stored and looked up under (the one
-/// normalization of emails, [`parley_shared::limits::email_key`]).
-pub fn normalize_email(email: &str) -> String {
-    parley_shared::limits::email_key(email)
-}
-
 /// Checks credentials and picks the account's first organization (the caller throttles
 /// attempts first). Errors: `InvalidCredentials` (401), `Forbidden` when the account
 /// belongs to no organization.
 pub async fn log_in(state: &State, req: LogIn) -> Result<(User, OrganizationId)> {
-    let email = normalize_email(&req.email);
+    let email = email_key(&req.email);
     let user = state.store.user_by_email(&email).await?;
     let hash = user
         .as_ref()
@@ -250,7 +244,7 @@ pub async fn create_member(
     role: Role,
     display_name: Option<&str>,
 ) -> anyhow::Result<User> {
-    let email = normalize_email(&validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let email = email_key(&validate_email(email).map_err(|e| anyhow::anyhow!("{e}"))?);
     validate_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
         .organization(org)

@@ -145,7 +145,7 @@ pub async fn accept(
     let (user, new_user) = match current {
         Some(id) => (id, None),
         None => {
-            let email = accounts::normalize_email(&validate_email(
+            let email = parley_shared::limits::email_key(&validate_email(
                 req.email.as_deref().unwrap_or_default(),
             )?);
             let password = req.password.unwrap_or_default();

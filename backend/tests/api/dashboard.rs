@@ -760,22 +760,7 @@ mod live {
     use tokio_tungstenite::tungstenite::Message as WsMessage;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-    type Socket = tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >;
-
-    async fn next(socket: &mut Socket) -> StaffServerFrame {
-        loop {
-            let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
-                .await
-                .expect("a frame within 5 s")
-                .expect("open")
-                .expect("frame");
-            if let WsMessage::Text(text) = frame {
-                return serde_json::from_str(&text).unwrap();
-            }
-        }
-    }
+    use crate::helpers::{WsSocket as Socket, next_staff_frame as next};
 
     async fn next_inbox(socket: &mut Socket) -> InboxItem {
         match next(socket).await {

@@ -423,6 +423,22 @@ impl Staff<'_> {
     }
 }
 
+/// The next frame of a dashboard socket; fails the test after 5 s (waits for the event).
+pub async fn next_staff_frame(socket: &mut WsSocket) -> parley_shared::staff::StaffServerFrame {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("open")
+            .expect("frame");
+        if let WsMessage::Text(text) = frame {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
 /// The error frame (`{"type": "error", "error": {…}}`, both sockets) `socket` ends with,
 /// skipping any other frame; fails the test if none arrives within `within`, or the socket
 /// closes without one.

@@ -9,7 +9,8 @@ use parley_shared::api::ContactSessionCreated;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn secret(owner: &Staff<'_>) -> String {
+/// The organization's identity-verification secret.
+pub(crate) async fn secret(owner: &Staff<'_>) -> String {
     let settings: Value = owner
         .get("/api/dashboard/identity")
         .await
@@ -19,7 +20,8 @@ async fn secret(owner: &Staff<'_>) -> String {
     settings["secret"].as_str().unwrap().to_owned()
 }
 
-async fn set_required(owner: &Staff<'_>, required: bool, rotate: bool) -> Value {
+/// Sets "verified only" (and rotates the secret with `rotate`); the saved settings.
+pub(crate) async fn set_required(owner: &Staff<'_>, required: bool, rotate: bool) -> Value {
     let response = owner
         .request(
             reqwest::Method::PUT,

@@ -135,8 +135,7 @@ impl Remote {
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::helpers::{WsSocket as Socket, next_staff_frame};
 
 /// A dashboard's live socket on `at`, past its `ready` frame.
 async fn dashboard_on(at: &Instance, cookie: &str) -> Socket {
@@ -153,20 +152,6 @@ async fn dashboard_on(at: &Instance, cookie: &str) -> Socket {
         .0;
     assert_eq!(next_staff_frame(&mut socket).await, StaffServerFrame::Ready);
     socket
-}
-
-async fn next_staff_frame(socket: &mut Socket) -> StaffServerFrame {
-    use futures_util::StreamExt;
-    loop {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("open")
-            .expect("frame");
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
 }
 
 /// The next inbox row: (conversation, last seq).

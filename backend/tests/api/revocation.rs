@@ -3,7 +3,8 @@
 //! hold the revoked credential within a second (the ping that used to catch it comes every
 //! 25 s), and leave every other socket open. The two-instance case is in `instances.rs`.
 
-use crate::helpers::{TestApp, WsSocket, error_frame_within};
+use crate::helpers::{TestApp, WsSocket, error_frame_within, next_staff_frame};
+use crate::identity::{secret, set_required};
 use crate::live::Live;
 use parley_backend::contacts::identity::user_hash;
 use parley_shared::api::ContactSessionCreated;
@@ -19,28 +20,14 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A dashboard socket past its `ready` frame.
 async fn ready(mut socket: WsSocket) -> WsSocket {
-    use futures_util::StreamExt;
-    let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
-        .await
-        .expect("ready within 5 s")
-        .expect("open")
-        .expect("frame");
-    let frame: StaffServerFrame = serde_json::from_str(frame.to_text().unwrap()).unwrap();
-    assert_eq!(frame, StaffServerFrame::Ready);
+    assert_eq!(next_staff_frame(&mut socket).await, StaffServerFrame::Ready);
     socket
 }
 
-/// The next inbox row's conversation on a dashboard socket (5 s deadline).
+/// The next inbox row's conversation on a dashboard socket.
 async fn next_inbox_row(socket: &mut WsSocket) -> ConversationId {
-    use futures_util::StreamExt;
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("open")
-            .expect("frame");
-        if let Ok(StaffServerFrame::Inbox { item }) = serde_json::from_str(frame.to_text().unwrap())
-        {
+        if let StaffServerFrame::Inbox { item } = next_staff_frame(socket).await {
             return item.conversation.id;
         }
     }
@@ -126,14 +113,8 @@ async fn widget_sockets_end_at_once_when_their_contact_is_blocked_or_verificatio
     let (hers, mut first_tab) = following(&app, typed("ÉLISE.x@example.com")).await;
     let (_, mut second_tab) = following(&app, typed("élise.x@example.com")).await;
     let (_, mut bystander) = following(&app, typed("bob@example.com")).await;
-    let settings: Value = owner
-        .get("/api/dashboard/identity")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let secret = settings["secret"].as_str().unwrap();
-    let identity = json!({"userId": "u-1", "userHash": user_hash(secret, "u-1"),
+    let secret = secret(&owner).await;
+    let identity = json!({"userId": "u-1", "userHash": user_hash(&secret, "u-1"),
                           "email": "vera@example.com", "name": "Vera"});
     let (vera, mut verified) = following(
         &app,
@@ -155,14 +136,7 @@ async fn widget_sockets_end_at_once_when_their_contact_is_blocked_or_verificatio
     }
 
     // "Verified only" ends the anonymous bystander's socket, not the verified visitor's.
-    let required = owner
-        .request(
-            reqwest::Method::PUT,
-            "/api/dashboard/identity",
-            Some(json!({"required": true, "rotateSecret": false})),
-        )
-        .await;
-    assert_eq!(required.status(), StatusCode::OK);
+    set_required(&owner, true, false).await;
     let error = bystander.refused_within(AT_ONCE).await;
     assert_eq!(error.code, Some(ErrorCode::IdentityRequired), "{error:?}");
     app.staff_reply(vera, "Bonjour Vera").await;

@@ -28,7 +28,7 @@ pub(super) async fn log_in(
     ClientIp(ip): ClientIp,
     Json(req): Json<LogIn>,
 ) -> Result<Response, ApiError> {
-    let email = accounts::normalize_email(&req.email);
+    let email = parley_shared::limits::email_key(&req.email);
     let throttle = &state.staff_keys.throttle;
     throttle.check(&email, ip)?;
     let (user, org) = accounts::log_in(&state, req).await.inspect_err(|e| {
