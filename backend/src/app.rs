@@ -73,6 +73,10 @@ impl Application {
                 config.responder_tuning(),
                 config.destinations(),
             )),
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(
+                config.webhook_tuning(),
+                crate::outbound::Outbound::new(config.destinations()),
+            )),
             jobs: Arc::default(),
         };
         let state = AppState {
@@ -170,6 +174,7 @@ impl Application {
             ),
         }
         crate::responder::spawn_workers(&self.state.domain);
+        crate::webhooks::spawn_workers(&self.state.domain);
         crate::contacts::privacy::spawn_retention(&self.state.domain);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {

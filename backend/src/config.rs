@@ -266,6 +266,63 @@ pub struct Config {
     )]
     pub responder_stream_ms: u64,
 
+    /// Webhook delivery workers per process (each sends one delivery at a time).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_WORKERS",
+        default_value_t = 2
+    )]
+    pub webhook_workers: usize,
+
+    /// How often idle webhook workers look for due jobs, in milliseconds (the events of
+    /// messages, other instances' jobs and retries that came due wait for this).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_POLL_MS",
+        default_value_t = 1000
+    )]
+    pub webhook_poll_ms: u64,
+
+    /// First retry delay of a failed webhook delivery, in milliseconds (doubled each attempt,
+    /// at most 2 hours, ±20 % jitter).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_RETRY_MS",
+        default_value_t = 5000
+    )]
+    pub webhook_retry_ms: u64,
+
+    /// Attempts per webhook delivery before it fails (23 from 5 s spans about a day).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_ATTEMPTS",
+        default_value_t = 23
+    )]
+    pub webhook_attempts: u32,
+
+    /// Limit of one webhook POST, connection included, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 15_000
+    )]
+    pub webhook_timeout_ms: u64,
+
+    /// How long, in seconds, a webhook endpoint may fail every attempt before it is
+    /// disabled (its owners see why in the dashboard).
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_WEBHOOK_DISABLE_AFTER_SECS",
+        default_value_t = 86_400
+    )]
+    pub webhook_disable_after_secs: u64,
+
     /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
     #[arg(long, global = true, env = "PARLEY_DEMO")]
     pub demo: bool,
@@ -311,6 +368,19 @@ impl Config {
             max_attempts: self.responder_attempts.max(1),
             timeout: Duration::from_millis(self.responder_timeout_ms),
             stream_step: Duration::from_millis(self.responder_stream_ms),
+        }
+    }
+
+    /// Webhook deliveries' attempts and timing, from these settings.
+    pub fn webhook_tuning(&self) -> crate::webhooks::Tuning {
+        use std::time::Duration;
+        crate::webhooks::Tuning {
+            workers: self.webhook_workers,
+            poll: Duration::from_millis(self.webhook_poll_ms.max(10)),
+            retry_base: Duration::from_millis(self.webhook_retry_ms),
+            max_attempts: self.webhook_attempts.max(1),
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
+            disable_after: Duration::from_secs(self.webhook_disable_after_secs),
         }
     }
 
@@ -365,6 +435,12 @@ impl Config {
             responder_attempts: 4,
             responder_timeout_ms: 60_000,
             responder_stream_ms: 40,
+            webhook_workers: 2,
+            webhook_poll_ms: 1000,
+            webhook_retry_ms: 5000,
+            webhook_attempts: 23,
+            webhook_timeout_ms: 15_000,
+            webhook_disable_after_secs: 24 * 3600,
             demo: false,
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

@@ -80,6 +80,12 @@ pub enum Error {
     /// 404 `not_found`: no such knowledge-base article in this organization.
     #[error("article not found")]
     ArticleNotFound,
+    /// 404 `not_found`: no such webhook endpoint in this organization.
+    #[error("webhook endpoint not found")]
+    WebhookEndpointNotFound,
+    /// 404 `not_found`: no such webhook delivery in this organization.
+    #[error("webhook delivery not found")]
+    WebhookDeliveryNotFound,
     /// 404 `message_not_found`.
     #[error("message not found")]
     MessageNotFound,

@@ -23,6 +23,7 @@ pub mod settings;
 pub mod staff;
 pub mod state;
 pub mod store;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Config;

@@ -26,6 +26,8 @@ pub struct State {
     pub public_url: Arc<str>,
     /// The AI responder's HTTP client and tuning.
     pub responder: Arc<Responder>,
+    /// Outgoing webhooks' HTTP client and tuning.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
     /// The job queue's wake-up bells: ring a kind's after recording one of its jobs.
     pub jobs: Arc<Bells>,
 }

@@ -73,3 +73,12 @@ typed_id!(
     /// Identifies a knowledge-base article.
     ArticleId
 );
+typed_id!(
+    /// Identifies a webhook endpoint: a URL an organization registered for events.
+    WebhookEndpointId
+);
+typed_id!(
+    /// Identifies a webhook delivery: one event for one endpoint. Its `msg_`-prefixed form
+    /// is the `webhook-id` header, the same on every attempt.
+    WebhookDeliveryId
+);

@@ -20,6 +20,6 @@ pub mod tree;
 pub use error::{ErrorBody, ErrorCode};
 pub use ids::{
     ApiKeyId, ArticleId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
-    ProjectId, UserId,
+    ProjectId, UserId, WebhookDeliveryId, WebhookEndpointId,
 };
 pub use timestamp::Timestamp;

@@ -138,6 +138,7 @@ pub async fn create(
         identity_required: false,
     };
     state.store.create_contact_session(&session).await?;
+    crate::webhooks::events::contact_created(state, org, session.id).await;
     Ok(api::ContactSessionCreated {
         session: view(&session),
         token,

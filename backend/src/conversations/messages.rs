@@ -27,13 +27,27 @@ fn same_message(stored: &Message, new: &NewMessage) -> bool {
 
 /// Stores `new` and publishes it; a replay of an existing ID returns the stored message if
 /// it is the same message, `MessageIdConflict` otherwise. The bool is `true` when created.
-async fn insert(state: &State, org: OrganizationId, new: NewMessage) -> Result<(Message, bool)> {
+async fn insert(
+    state: &State,
+    org: OrganizationId,
+    mut new: NewMessage,
+) -> Result<(Message, bool)> {
+    // Every stored message is a `message.created` webhook event (committed with it). Its
+    // worker finds it at its next poll: ringing here would cost a claim query per message
+    // on the hot path, for organizations that mostly have no webhooks.
+    new.event_job = Some(crate::webhooks::events::message_created(
+        org,
+        new.conversation_id,
+        new.id,
+        new.created_at,
+    ));
     match state.store.insert_message(&new).await? {
         Inserted::Created(message) => {
             state.hub.message_created(org, &message);
             if new.answer_job.is_some() {
                 state.jobs.ring(crate::responder::ANSWER);
             }
+
             Ok((message, true))
         }
         Inserted::Existing(message) if same_message(&message, &new) => Ok((message, false)),
@@ -65,6 +79,7 @@ pub async fn send_as_contact(
             own.session.organization_id,
             own.id,
         )),
+        event_job: None,
         stops_responder: false,
     };
     if own.status == ConversationStatus::Resolved {
@@ -104,6 +119,7 @@ pub async fn send_as_staff(
         created_at: state.clock.now(),
         sibling_of: None,
         answer_job: None,
+        event_job: None,
         // A person has answered: the assistant steps back.
         stops_responder: true,
     };
@@ -204,6 +220,13 @@ pub async fn rate(
         .store
         .set_rating(message_id, &rating, state.clock.now())
         .await?;
+    crate::webhooks::events::rating_given(
+        state,
+        session.organization_id,
+        conversation_id,
+        message_id,
+    )
+    .await;
     message.rating = Some(rating);
     Ok(message)
 }
@@ -245,6 +268,7 @@ pub async fn edit_as_contact(
             conversation.organization_id,
             conversation_id,
         )),
+        event_job: None,
         stops_responder: false,
     };
     if conversation.status == ConversationStatus::Resolved {

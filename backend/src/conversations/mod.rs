@@ -53,6 +53,12 @@ pub async fn create(
     state
         .hub
         .conversation_created(conversation.organization_id, conversation.id);
+    crate::webhooks::events::conversation_created(
+        state,
+        conversation.organization_id,
+        conversation.id,
+    )
+    .await;
     Ok(conversation)
 }
 
@@ -131,6 +137,15 @@ pub async fn set_status(
     id: ConversationId,
     status: ConversationStatus,
 ) -> Result<Conversation> {
+    // Read first for the webhook's `previousStatus` (a concurrent change in between is
+    // reported from the status read here).
+    let previous = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(Error::ConversationNotFound)?
+        .conversation
+        .status;
     let conversation = state
         .store
         .set_conversation_status(id, status, state.clock.now())
@@ -142,6 +157,14 @@ pub async fn set_status(
         status,
         conversation.updated_at,
     );
+    crate::webhooks::events::status_changed(
+        state,
+        conversation.organization_id,
+        id,
+        previous,
+        status,
+    )
+    .await;
     Ok(conversation)
 }
 

@@ -125,6 +125,8 @@ fn domain_status_and_code(e: &Error) -> (StatusCode, ErrorCode) {
         Error::MessageNotFound => (S::NOT_FOUND, C::NotFound),
         Error::ProjectNotFound => (S::NOT_FOUND, C::NotFound),
         Error::ArticleNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::WebhookEndpointNotFound => (S::NOT_FOUND, C::NotFound),
+        Error::WebhookDeliveryNotFound => (S::NOT_FOUND, C::NotFound),
         Error::ResponderInactive => (S::CONFLICT, C::ResponderInactive),
         Error::OrganizationNotFound => (S::NOT_FOUND, C::OrganizationNotFound),
         Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),

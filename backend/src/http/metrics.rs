@@ -10,6 +10,7 @@
 //! - `messages_stored_total`, `group_commit_batch_size`, `group_commit_seconds`;
 //! - `jobs_total{kind, outcome}` (done, retry, gave_up), `jobs_backlog{kind}` and
 //!   `jobs_oldest_age_seconds{kind}` (unfinished jobs);
+//! - `webhook_attempts_total{outcome}` (delivered, retry, failed);
 //! - `rate_limited_total{limit}`;
 //! - `db_pool_connections{state}` (open, idle).
 

@@ -17,6 +17,7 @@ mod same_origin;
 pub mod serve;
 pub mod staff_session;
 mod unread_body;
+mod webhooks;
 mod widget;
 
 use crate::state::State;
@@ -210,6 +211,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .nest("/api/admin", admin::router())
         .nest("/api/dashboard", dashboard::router(state))
         .nest("/chat", public::router())
+        .nest("/api", webhooks::router())
 }
 
 /// The OpenAPI document alone (for `parley openapi` and tests that do not start a server).

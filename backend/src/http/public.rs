@@ -24,7 +24,7 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
 
 /// The organization of the request's API key; missing, unknown or revoked → 401
 /// `{"statusCode":401,"message":"API Key invalide"}`.
-struct ApiKeyOrg(OrganizationId);
+pub(super) struct ApiKeyOrg(pub(super) OrganizationId);
 
 impl FromRequestParts<AppState> for ApiKeyOrg {
     type Rejection = Error;

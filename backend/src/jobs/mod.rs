@@ -6,9 +6,10 @@
 //!   one (the outbox: a stored cause always has its job, a rolled-back one never does).
 //! - Claiming pushes the job's `run_at` one lease ahead, so a job of a dead process is
 //!   claimed again once its lease runs out.
-//! - A retryable failure is retried with exponential backoff (base doubled per attempt, at
-//!   most a minute) until the kind's last attempt; then the kind gives up in its own way
-//!   ([`Kind::give_up`]) and the job is recorded as failed.
+//! - A retryable failure is retried with exponential backoff (base doubled per attempt, up
+//!   to the kind's longest delay, with ±20 % jitter so a receiver that came back is not hit
+//!   by every retry at once) until the kind's last attempt; then the kind gives up in its
+//!   own way ([`Kind::give_up`]) and the job is recorded as failed.
 //! - Scheduling uses wall-clock time, not the injected clock (leases are real durations).
 //!
 //! Tests drain the queue with [`run_once`] instead of waiting for the workers.
@@ -22,9 +23,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
-
-/// Longest retry delay, in milliseconds.
-const MAX_RETRY_MS: i64 = 60_000;
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,10 +43,23 @@ pub enum Outcome {
 pub struct Policy {
     /// How long a claim holds a job before another worker may take it.
     pub lease: Duration,
-    /// First retry delay; doubled at each attempt, at most a minute.
+    /// First retry delay; doubled at each attempt up to `max_retry_delay`.
     pub retry_base: Duration,
+    /// Longest retry delay.
+    pub max_retry_delay: Duration,
     /// Attempts before giving up.
     pub max_attempts: u32,
+}
+
+impl Policy {
+    /// The delay before the attempt after `attempts` failed ones, in milliseconds, jitter
+    /// excluded: `retry_base × 2^(attempts−1)`, at most `max_retry_delay`.
+    pub fn retry_delay_ms(&self, attempts: u32) -> i64 {
+        let shift = attempts.saturating_sub(1).min(30);
+        millis(self.retry_base)
+            .saturating_mul(1 << shift)
+            .min(millis(self.max_retry_delay))
+    }
 }
 
 /// A kind of background work.
@@ -127,8 +138,8 @@ pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
         Outcome::Done => None,
         Outcome::Dropped(why) => Some(why),
         Outcome::Retry(why) if job.attempts < policy.max_attempts => {
-            let shift = job.attempts.saturating_sub(1).min(16);
-            let delay = (millis(policy.retry_base) << shift).min(MAX_RETRY_MS);
+            let base = policy.retry_delay_ms(job.attempts);
+            let delay = base + rand::random_range(-base / 5..=base / 5);
             let at = Timestamp::from_unix_millis(wall_clock().unix_millis() + delay);
             tracing::info!(job = %job.id, kind = kind.name(), attempt = job.attempts, error = %why, "job will retry");
             state.store.retry_job(job.id, at, &why).await?;

@@ -259,6 +259,10 @@ pub(crate) mod testing {
                 config.responder_tuning(),
                 config.destinations(),
             )),
+            webhooks: Arc::new(crate::webhooks::Webhooks::new(
+                config.webhook_tuning(),
+                crate::outbound::Outbound::new(config.destinations()),
+            )),
             jobs: Arc::default(),
         };
         (state, clock)

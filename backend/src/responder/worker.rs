@@ -16,6 +16,7 @@ use parley_shared::live::ServerFrame;
 use parley_shared::staff::ResponderProvider;
 use parley_shared::{ConversationId, MessageId, OrganizationId};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 use uuid::Uuid;
 
 /// The kind's name in `jobs.kind`.
@@ -77,6 +78,7 @@ impl Kind for AnswerJob {
         Policy {
             lease: tuning.lease,
             retry_base: tuning.retry_base,
+            max_retry_delay: Duration::from_secs(60),
             max_attempts: tuning.max_attempts,
         }
     }
@@ -234,6 +236,7 @@ async fn write_answer(
         created_at: state.clock.now(),
         sibling_of: job.sibling_of,
         answer_job: None,
+        event_job: None,
         stops_responder: false,
     };
     crate::conversations::messages::store_staff_message(state, job.organization_id, new).await?;

@@ -162,6 +162,7 @@ pub async fn reply(
         created_at: state.clock.now(),
         sibling_of: None,
         answer_job: None,
+        event_job: None,
         // A person has answered: the assistant steps back.
         stops_responder: true,
     };

@@ -30,6 +30,11 @@ pub struct NewMessage {
     /// the organization's responder enabled (checked on the row the insert has locked, so a
     /// concurrent hand-over is seen). The job's kind and payload are the caller's.
     pub answer_job: Option<NewJob>,
+    /// The `message.created` webhook event (a `webhook.event` job), recorded in the same
+    /// transaction only if an enabled endpoint of the organization subscribes to it
+    /// (`webhook_listening!`), so a stored message always has its event and an organization
+    /// without webhooks stores nothing more.
+    pub event_job: Option<NewJob>,
     /// The responder steps back in this conversation (decided by the caller: a person
     /// answered).
     pub stops_responder: bool,

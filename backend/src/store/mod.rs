@@ -34,6 +34,8 @@ mod settings;
 mod inbox;
 #[macro_use]
 mod public;
+#[macro_use]
+mod webhooks;
 mod group;
 mod postgres;
 mod sqlite;
@@ -51,6 +53,7 @@ pub use privacy::*;
 pub use public::*;
 pub use responder::*;
 pub use settings::*;
+pub use webhooks::*;
 
 use parley_shared::api::ConversationStatus;
 use parley_shared::{ConversationId, MessageId, OrganizationId, Timestamp, UserId};
@@ -237,6 +240,7 @@ pub trait Store:
     + SettingsStore
     + InboxStore
     + PublicApiStore
+    + WebhookStore
     + Announcer
     + Maintenance
     + Send

@@ -238,6 +238,9 @@ struct BatchItem<'a> {
     answer_job: Option<String>,
     answer_job_kind: Option<&'a str>,
     answer_job_payload: Option<&'a str>,
+    event_job: Option<String>,
+    event_job_kind: Option<&'a str>,
+    event_job_payload: Option<&'a str>,
     stops_responder: bool,
 }
 
@@ -260,14 +263,29 @@ async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMess
             answer_job: m.answer_job.as_ref().map(|j| j.id.to_string()),
             answer_job_kind: m.answer_job.as_ref().map(|j| j.kind),
             answer_job_payload: m.answer_job.as_ref().map(|j| j.payload.as_str()),
+            event_job: m.event_job.as_ref().map(|j| j.id.to_string()),
+            event_job_kind: m.event_job.as_ref().map(|j| j.kind),
+            event_job_payload: m.event_job.as_ref().map(|j| j.payload.as_str()),
             stops_responder: m.stops_responder,
         })
         .collect();
     let batch = serde_json::to_string(&items).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let rows = sqlx::query(
-        "SELECT i, outcome, seq, previous_message_id, sibling_index \
-         FROM parley_insert_messages($1::text::jsonb, $2, $3)",
-    )
+    // The message.created webhook events commit with their messages: a data-modifying CTE
+    // over the function's outcomes keeps it one statement (one round trip) per batch.
+    let rows = sqlx::query(concat!(
+        "WITH r AS (SELECT * FROM parley_insert_messages($1::text::jsonb, $2, $3)), \
+         w AS (INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
+         attempts, run_at, created_at) \
+         SELECT x.\"eventJob\", x.\"eventJobKind\", r.organization_id, x.\"conversationId\", \
+         x.\"eventJobPayload\", 'pending', 0, 0, x.\"createdAt\" FROM r \
+         JOIN jsonb_to_recordset($1::text::jsonb) AS x(\"i\" BIGINT, \"conversationId\" TEXT, \
+         \"createdAt\" BIGINT, \"eventJob\" TEXT, \"eventJobKind\" TEXT, \
+         \"eventJobPayload\" TEXT) ON x.\"i\" = r.i \
+         WHERE r.outcome = 'created' AND x.\"eventJob\" IS NOT NULL AND ",
+        webhook_listening!("r.organization_id", "'message.created'"),
+        " ON CONFLICT (id) DO NOTHING) \
+         SELECT i, outcome, seq, previous_message_id, sibling_index FROM r"
+    ))
     .bind(batch)
     .bind(CHANNEL)
     .bind(instance.to_string())
@@ -335,3 +353,4 @@ impl_invite_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_settings_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_inbox_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_public_api_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_webhook_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);

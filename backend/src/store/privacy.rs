@@ -26,10 +26,11 @@ pub trait PrivacyStore: Send + Sync {
         email: &str,
     ) -> Result<Vec<ContactSession>, StoreError>;
     /// Deletes everything of `email` (normalized, [`parley_shared::limits::email_key`]) in `org`: its sessions, their
-    /// conversations, messages, read markers and responder jobs, in one transaction.
+    /// conversations, messages, read markers, jobs and webhook deliveries, in one
+    /// transaction.
     async fn erase_contact(&self, org: OrganizationId, email: &str) -> Result<Erased, StoreError>;
     /// Retention: deletes conversations last active before `before` (with their messages,
-    /// read markers and jobs), then sessions expired before `before` that have no
+    /// read markers and jobs) and webhook deliveries made before `before`, then sessions expired before `before` that have no
     /// conversation left, in one transaction.
     async fn delete_older_than(&self, before: Timestamp) -> Result<Erased, StoreError>;
 }
@@ -70,6 +71,16 @@ macro_rules! impl_privacy_store {
                      contact_session_id IN ({sessions})"
                 );
                 let mut erased = Erased::default();
+                // Webhook deliveries keep their bodies (names, emails, messages): erased too.
+                let sql = format!(
+                    "DELETE FROM webhook_deliveries WHERE conversation_id IN ({conversations}) \
+                     OR contact_session_id IN ({sessions})"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(org.to_string())
+                    .bind(email)
+                    .execute(&mut *tx)
+                    .await?;
                 for (table, column) in [
                     ("jobs", "conversation_id"),
                     ("conversation_reads", "conversation_id"),
@@ -112,6 +123,15 @@ macro_rules! impl_privacy_store {
                 let mut tx = self.writer.begin().await?;
                 let old = "SELECT id FROM conversations WHERE updated_at < $1";
                 let mut erased = Erased::default();
+                // The webhook delivery log ages out with the rest.
+                let sql = format!(
+                    "DELETE FROM webhook_deliveries WHERE created_at < $1 OR conversation_id IN \
+                     ({old})"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(before.unix_millis())
+                    .execute(&mut *tx)
+                    .await?;
                 for table in ["jobs", "conversation_reads", "messages"] {
                     let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({old})");
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))

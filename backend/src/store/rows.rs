@@ -3,10 +3,14 @@
 
 use super::sql::{is_unique_violation, parse_id, u64_of};
 use super::{
-    ApiKeyRow, ContactSession, InviteRow, Organization, OwnedConversation, StoreError, User,
+    ApiKeyRow, ContactSession, EndpointRow, InviteRow, Organization, OwnedConversation, StoreError,
+    User,
 };
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
-use parley_shared::staff::{ContactSummary, InboxItem, Project, Role, WidgetSettings};
+use parley_shared::staff::{
+    ContactSummary, InboxItem, Project, Role, WebhookDelivery, WebhookDeliveryState,
+    WebhookEndpoint, WebhookEventType, WidgetSettings,
+};
 use parley_shared::{InviteId, MessageId, Timestamp};
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -237,5 +241,50 @@ pub(super) fn organization_from_row(row: &impl Get) -> Result<Organization, Stor
         name: row.col("name")?,
         created_at: Timestamp::from_unix_millis(row.col("created_at")?),
         updated_at: Timestamp::from_unix_millis(row.col("updated_at")?),
+    })
+}
+
+/// Reads a `webhook_endpoints` row (`SELECT e.*`) with its event types.
+pub(super) fn endpoint_from_row(
+    r: &impl Get,
+    events: Vec<WebhookEventType>,
+) -> Result<EndpointRow, StoreError> {
+    Ok(EndpointRow {
+        endpoint: WebhookEndpoint {
+            id: parse_id(&r.col::<String>("id")?)?,
+            url: r.col("url")?,
+            events,
+            secret: r.col("secret")?,
+            previous_secret_until: opt_time(r.col("previous_secret_until")?),
+            enabled: r.col::<i64>("enabled")? != 0,
+            disabled_reason: r.col("disabled_reason")?,
+            failing_since: opt_time(r.col("failing_since")?),
+            created_at: Timestamp::from_unix_millis(r.col("created_at")?),
+        },
+        organization_id: parse_id(&r.col::<String>("organization_id")?)?,
+        previous_secret: r.col("previous_secret")?,
+    })
+}
+
+/// Reads a `webhook_deliveries` row, each column prefixed by `prefix`.
+pub(super) fn delivery_from_row(r: &impl Get, prefix: &str) -> Result<WebhookDelivery, StoreError> {
+    let col = |name: &str| format!("{prefix}{name}");
+    let event: String = r.col(col("event_type").as_str())?;
+    let state: String = r.col(col("state").as_str())?;
+    Ok(WebhookDelivery {
+        id: parse_id(&r.col::<String>(col("id").as_str())?)?,
+        endpoint_id: parse_id(&r.col::<String>(col("endpoint_id").as_str())?)?,
+        event_type: WebhookEventType::parse(&event)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad event type {event:?}")))?,
+        payload: r.col(col("payload").as_str())?,
+        state: WebhookDeliveryState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("bad delivery state {state:?}")))?,
+        attempts: u32::try_from(r.col::<i64>(col("attempts").as_str())?).unwrap_or(u32::MAX),
+        last_status_code: r
+            .col::<Option<i64>>(col("last_status_code").as_str())?
+            .and_then(|c| u16::try_from(c).ok()),
+        last_error: r.col(col("last_error").as_str())?,
+        last_attempt_at: opt_time(r.col(col("last_attempt_at").as_str())?),
+        created_at: Timestamp::from_unix_millis(r.col(col("created_at").as_str())?),
     })
 }

@@ -142,12 +142,13 @@ macro_rules! impl_sql_helpers {
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
         #[allow(unused_imports)]
         use parley_shared::staff::{
-            ContactSummary, InboxItem, Member, Project, Role, StaffUser, WidgetSettings,
+            ContactSummary, InboxItem, Member, Project, Role, StaffUser, WebhookDelivery,
+            WebhookDeliveryState, WebhookEventType, WidgetSettings,
         };
         #[allow(unused_imports)]
         use parley_shared::{
             ApiKeyId, ContactSessionId, ConversationId, InviteId, MessageId, OrganizationId,
-            Timestamp, UserId,
+            Timestamp, UserId, WebhookDeliveryId, WebhookEndpointId,
         };
         #[allow(unused_imports)]
         use sqlx::Row;

@@ -161,6 +161,7 @@ impl_invite_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_settings_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_inbox_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_public_api_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_webhook_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 
 /// Pause between two WAL checkpoints.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
@@ -351,6 +352,24 @@ async fn insert_step(
         .bind(&job.payload)
         .bind(m.created_at.unix_millis())
         .bind(m.conversation_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    if let Some(job) = &m.event_job {
+        sqlx::query(concat!(
+            "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
+             attempts, run_at, created_at) \
+             SELECT $1, $2, c.organization_id, c.id, $3, 'pending', 0, 0, $4 \
+             FROM conversations c WHERE c.id = $5 AND ",
+            webhook_listening!("c.organization_id", "$6"),
+            " ON CONFLICT (id) DO NOTHING"
+        ))
+        .bind(job.id.to_string())
+        .bind(job.kind)
+        .bind(&job.payload)
+        .bind(m.created_at.unix_millis())
+        .bind(m.conversation_id.to_string())
+        .bind(parley_shared::staff::WebhookEventType::MessageCreated.as_str())
         .execute(&mut **tx)
         .await?;
     }

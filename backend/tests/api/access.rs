@@ -67,7 +67,8 @@ async fn json_of(response: reqwest::Response) -> Value {
 }
 
 /// Signs up an organization with a visitor, a conversation with a contact message and the
-/// responder's answer, a second member, an invite, a project, an article and API keys.
+/// responder's answer, a second member, an invite, a project, an article, API keys and a
+/// webhook endpoint with a (test) delivery.
 async fn world(app: &TestApp) -> World<'_> {
     let email = format!("{}@owner.test", unique("o"));
     let owner = app.sign_up(&email, &unique("Org ")).await;
@@ -140,6 +141,26 @@ async fn world(app: &TestApp) -> World<'_> {
             .status()
             .is_success()
     );
+    let receiver = crate::receiver::Receiver::start(&[]).await;
+    let endpoint = json_of(
+        owner
+            .post(
+                "/api/dashboard/webhooks",
+                json!({"url": receiver.url, "events": ["message.created"]}),
+            )
+            .await,
+    )
+    .await;
+    let endpoint_id = endpoint["id"].as_str().unwrap().to_owned();
+    let delivery = json_of(
+        owner
+            .post(
+                &format!("/api/dashboard/webhooks/{endpoint_id}/test"),
+                json!({}),
+            )
+            .await,
+    )
+    .await;
     let identity: Value = json_of(owner.get("/api/dashboard/identity").await).await;
     let conversation_id = conversation.id.to_string();
     let ids = vec![
@@ -154,6 +175,8 @@ async fn world(app: &TestApp) -> World<'_> {
         ("key_id", key["apiKey"]["id"].as_str().unwrap().to_owned()),
         ("project_id", project["id"].as_str().unwrap().to_owned()),
         ("article_id", article["id"].as_str().unwrap().to_owned()),
+        ("endpoint_id", endpoint_id),
+        ("delivery_id", delivery["id"].as_str().unwrap().to_owned()),
     ];
     World {
         owner_cookie: owner.cookie.clone(),
@@ -170,6 +193,7 @@ async fn world(app: &TestApp) -> World<'_> {
             article_title,
             project_name,
             email,
+            endpoint["secret"].as_str().unwrap().to_owned(),
         ],
         ids,
         password: "correct horse battery",
@@ -242,6 +266,9 @@ fn body_for(w: &World<'_>, method: &str, template: &str) -> Option<Value> {
         ("post", "/api/dashboard/api-keys") => json!({"name": "another"}),
         ("post", "/api/dashboard/projects") => json!({"name": "Another site"}),
         ("post", "/api/dashboard/articles") => json!({"title": "Prices", "body": "Ten euros."}),
+        ("post", "/api/dashboard/webhooks") | ("post", "/api/webhooks") => {
+            json!({"url": "https://example.com/hook", "events": ["contact.created"]})
+        }
         ("post", "/api/admin/conversations/{conversation_id}/messages") => {
             json!({"content": "from a script", "authorName": "Bot"})
         }

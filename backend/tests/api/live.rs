@@ -232,6 +232,7 @@ async fn after_a_gap_in_announcements_subscribers_reread_status_and_messages() {
         created_at: now,
         sibling_of: None,
         answer_job: None,
+        event_job: None,
         stops_responder: true,
     };
     store.insert_message(&message).await.unwrap();

@@ -26,6 +26,7 @@ fn new_message(
         created_at: Timestamp::from_unix_millis(1_700_000_000_000),
         sibling_of: None,
         answer_job: None,
+        event_job: None,
         stops_responder: false,
     }
 }

@@ -7,6 +7,7 @@ mod members;
 mod privacy;
 mod responder;
 mod settings;
+mod webhooks;
 
 pub use accounts::*;
 pub use inbox::*;
@@ -14,3 +15,4 @@ pub use members::*;
 pub use privacy::*;
 pub use responder::*;
 pub use settings::*;
+pub use webhooks::*;

@@ -9,6 +9,7 @@ mod live;
 mod members;
 mod responder;
 mod settings;
+mod webhooks;
 
 use super::AppState;
 use axum::middleware;
@@ -52,6 +53,11 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::set_conversation_responder))
         .routes(routes!(responder::list_articles, responder::create_article))
         .routes(routes!(responder::delete_article))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::test_webhook))
+        .routes(routes!(webhooks::redeliver_webhook))
         .routes(routes!(live::upgrade))
         .layer(middleware::from_fn_with_state(
             state.clone(),
