@@ -89,4 +89,9 @@ pub struct ErrorBody {
     pub code: Option<ErrorCode>,
     /// A sentence for people.
     pub message: String,
+    /// The request's ID (the `x-request-id` response header too), to quote when reporting a
+    /// problem: it names the request's log lines. Absent in live-socket `error` frames and
+    /// in seed 003's two fixed bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }

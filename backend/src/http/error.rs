@@ -153,6 +153,7 @@ impl Error {
             status_code: status.as_u16(),
             code,
             message,
+            request_id: None,
         }
     }
 }
@@ -178,6 +179,7 @@ impl ApiError {
             status_code: status.as_u16(),
             code: Some(code),
             message: self.to_string(),
+            request_id: None,
         }
     }
 }
@@ -188,9 +190,33 @@ impl IntoResponse for Error {
     }
 }
 
+tokio::task_local! {
+    /// The ID of the request being answered (set by [`with_request_id`]), for error bodies.
+    static REQUEST_ID: Option<String>;
+}
+
+/// Middleware: runs the rest of the request with its `x-request-id` at hand, so every error
+/// body built while answering it names it. Sits just inside the layer that sets the ID,
+/// outside the timeout and limits, whose errors carry it too.
+pub async fn with_request_id(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    REQUEST_ID.scope(id, next.run(req)).await
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = self.body();
+        let mut body = self.body();
+        // Seed 003's bodies (no `code`) keep their exact shape.
+        if body.code.is_some() {
+            body.request_id = REQUEST_ID.try_with(Clone::clone).ok().flatten();
+        }
         let status =
             StatusCode::from_u16(body.status_code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(body)).into_response();

@@ -176,6 +176,8 @@ pub fn router(state: AppState) -> Router {
             Arc::new(state.config.trusted_proxies()),
             client_addr::resolve,
         ))
+        // Error bodies name the request (`requestId`), whatever layer inside answers.
+        .layer(axum::middleware::from_fn(error::with_request_id))
         // Outermost: an ID per request (a UUID), unless a proxy in front already set one.
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

@@ -302,4 +302,40 @@ async fn every_answer_names_its_request() {
         .await
         .unwrap();
     assert_eq!(response.headers()["x-request-id"], "from-the-proxy-42");
+
+    // Error bodies carry it too (to quote in a bug report), from handlers, extractors and
+    // the fallback alike; seed 003's fixed bodies keep their exact shape.
+    let bad_json = app
+        .client
+        .post(app.url("/api/widget/contact-sessions"))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    for response in [
+        app.client
+            .get(app.url("/api/no-such-route"))
+            .send()
+            .await
+            .unwrap(),
+        bad_json,
+        app.client
+            .get(app.url("/api/dashboard/me"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let header = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["requestId"], header.as_str(), "{body}");
+    }
+    let seed = app.client.get(app.url("/chat/list")).send().await.unwrap();
+    assert_eq!(
+        seed.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"statusCode": 401, "message": "API Key invalide"})
+    );
 }

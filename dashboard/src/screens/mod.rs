@@ -6,6 +6,7 @@ pub mod login;
 pub mod responder;
 pub mod security;
 pub mod settings;
+pub mod webhooks;
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

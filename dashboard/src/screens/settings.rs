@@ -32,6 +32,7 @@ pub fn SettingsPage() -> Html {
             <Members {manager} />
             if manager { <Invites /> }
             if manager { <ApiKeys /> }
+            if manager { <super::webhooks::Webhooks /> }
             if manager { <super::security::IdentityVerification /> }
             if manager { <super::security::PrivacyRequests /> }
             <super::security::PasswordForm />

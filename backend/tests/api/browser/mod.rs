@@ -10,6 +10,7 @@ mod network;
 mod responder;
 mod support;
 mod visitor;
+mod webhooks;
 mod xss;
 
 use crate::helpers::TestApp;
