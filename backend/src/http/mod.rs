@@ -96,11 +96,17 @@ async fn request_limits(
 }
 
 /// `GET /readyz`: 200 `ready` once this instance can serve: its database answers a query
-/// (migrations were applied before the server started listening), else 503 `not_ready`.
-/// `/healthz` only says the process is up; a load balancer routes by this one.
+/// (migrations were applied before the server started listening) and, on PostgreSQL, its
+/// LISTEN connection is up (else its clients would miss other instances' messages); else
+/// 503 `not_ready`. `/healthz` only says the process is up; a load balancer routes by this.
 async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<&'static str, ApiError> {
+    if state.store.listening() == Some(false) {
+        return Err(ApiError::NotReady(
+            "not listening for other instances' changes (PostgreSQL LISTEN); reconnecting".into(),
+        ));
+    }
     state
         .store
         .ping()

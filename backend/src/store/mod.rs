@@ -176,6 +176,9 @@ pub trait Maintenance: Send + Sync {
     fn pool_connections(&self) -> (u32, u32);
     /// One round trip to the database (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+    /// Whether other instances' changes reach this one (PostgreSQL's LISTEN connection is
+    /// up); `None` where no other instance can exist (SQLite).
+    fn listening(&self) -> Option<bool>;
     /// What the database's own consistency check reports; empty when sound (SQLite
     /// `PRAGMA integrity_check`; PostgreSQL: a round trip, its pages are checksummed).
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;

@@ -11,6 +11,8 @@
 //! statements.
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc;
 
 use super::group::{GroupCommit, Outcomes};
@@ -31,6 +33,8 @@ pub struct PgStore {
     reader: PgPool,
     instance: uuid::Uuid,
     inserts: GroupCommit,
+    /// Whether the LISTEN connection is up (other instances' changes reach this one).
+    listening: Arc<AtomicBool>,
 }
 
 /// What one instance tells the others (the NOTIFY payload, JSON; far below the 8,000-byte
@@ -68,11 +72,18 @@ impl PgStore {
             reader: pool,
             instance,
             inserts,
+            listening: Arc::new(AtomicBool::new(false)),
         };
         let mut listener = PgListener::connect_with(&store.writer).await?;
         listener.listen(CHANNEL).await?;
+        store.listening.store(true, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(NOTICE_BUFFER);
-        tokio::spawn(listen(listener, store.instance, tx));
+        tokio::spawn(listen(
+            listener,
+            store.instance,
+            tx,
+            store.listening.clone(),
+        ));
         Ok((store, rx))
     }
 
@@ -118,6 +129,10 @@ impl super::Maintenance for PgStore {
         Ok(())
     }
 
+    fn listening(&self) -> Option<bool> {
+        Some(self.listening.load(Ordering::Relaxed))
+    }
+
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(Vec::new())
@@ -137,9 +152,30 @@ impl super::Announcer for PgStore {
 }
 
 /// Forwards other instances' announcements until the receiver is dropped. A lost
-/// connection (PgListener reconnects by itself on the next call) is reported as a gap.
-async fn listen(mut listener: PgListener, me: uuid::Uuid, tx: mpsc::Sender<super::Notice>) {
+/// connection is reported as a gap and re-established at once (LISTEN again, every second
+/// until it works); `listening` says whether it is up (`/readyz`).
+async fn listen(
+    mut listener: PgListener,
+    me: uuid::Uuid,
+    tx: mpsc::Sender<super::Notice>,
+    listening: Arc<AtomicBool>,
+) {
     loop {
+        if !listening.load(Ordering::Relaxed) {
+            // PgListener reconnects (and listens again) on its next call: make one now, so
+            // the state is known instead of waiting for an announcement.
+            match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    tracing::info!("listening for other instances' changes again");
+                    listening.store(true, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "LISTEN failed; retrying in 1 s");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        }
         let notice = match listener.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<Payload>(n.payload()) {
                 Ok(p) if p.instance == me => continue,
@@ -151,11 +187,12 @@ async fn listen(mut listener: PgListener, me: uuid::Uuid, tx: mpsc::Sender<super
             },
             Ok(None) => {
                 tracing::warn!("lost the LISTEN connection; reconnecting");
+                listening.store(false, Ordering::Relaxed);
                 super::Notice::Gap
             }
             Err(e) => {
-                tracing::warn!(error = %e, "LISTEN failed; retrying in 1 s");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                tracing::warn!(error = %e, "LISTEN failed; reconnecting");
+                listening.store(false, Ordering::Relaxed);
                 super::Notice::Gap
             }
         };

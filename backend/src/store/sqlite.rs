@@ -120,6 +120,10 @@ impl super::Maintenance for SqliteStore {
         Ok(())
     }
 
+    fn listening(&self) -> Option<bool> {
+        None
+    }
+
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_all(&self.reader)

@@ -199,3 +199,53 @@ fn hashed(dir: &std::path::Path, prefix: &str, suffix: &str) -> String {
     assert_eq!(names.len(), 1, "{names:?}");
     names[0].clone()
 }
+
+/// On PostgreSQL, an instance whose LISTEN connection is down is not ready (its clients
+/// would miss other instances' messages), and is again once it reconnected.
+#[tokio::test]
+async fn readiness_follows_the_listen_connection_on_postgresql() {
+    use sqlx::Connection;
+    let app = TestApp::spawn().await;
+    let Some(url) = app.config.database_url.clone() else {
+        return;
+    };
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin_url = std::env::var("PARLEY_TEST_DATABASE_URL").unwrap();
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    let allow =
+        |on: bool| sqlx::AssertSqlSafe(format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {on}"));
+    // Every connection is cut and none can come back for now (the LISTEN connection would
+    // otherwise come back at once through an idle pooled one).
+    sqlx::query(allow(false)).execute(&mut admin).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+    )
+    .bind(&name)
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(!cut.is_empty(), "connections to cut");
+    // Waits for `/readyz` to answer `wanted` with a body containing `says`.
+    let readiness = async |wanted: StatusCode, says: &str| {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+            let status = response.status();
+            let text = response.text().await.unwrap();
+            if status == wanted && text.contains(says) {
+                return text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "/readyz never answered {wanted} with {says:?}; last: {status} {text}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    // The database refuses connections: the listener cannot come back, so not ready.
+    let down = readiness(StatusCode::SERVICE_UNAVAILABLE, "LISTEN").await;
+    let body: parley_shared::ErrorBody = serde_json::from_str(&down).unwrap();
+    assert_eq!(body.code, Some(ErrorCode::NotReady));
+    sqlx::query(allow(true)).execute(&mut admin).await.unwrap();
+    assert_eq!(readiness(StatusCode::OK, "ready").await, "ready");
+}
