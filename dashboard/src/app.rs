@@ -184,6 +184,15 @@ pub fn App() -> Html {
         });
     }
 
+    // The tab's title and icon count what waits for this operator, live.
+    {
+        let title = ctx.title();
+        let count = ctx.waiting_unread.len();
+        use_effect_with((title, count), |(title, count)| {
+            crate::attention::show(title, *count)
+        });
+    }
+
     let live = LiveHandle(link.clone() as Rc<RefCell<Link>>);
     let main = match (&ctx.view, &ctx.me) {
         (View::Loading, _) => {

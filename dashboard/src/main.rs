@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod attention;
 mod live;
 mod screens;
 mod state;

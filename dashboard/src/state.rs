@@ -2,8 +2,10 @@
 //! way to change (tested without a browser). Requests and the live socket dispatch actions;
 //! they never change the model themselves.
 
+use parley_shared::ConversationId;
 use parley_shared::api::{Conversation, Message, Page};
 use parley_shared::staff::{ConversationDetail, InboxFilter, InboxItem, Me};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -43,6 +45,9 @@ pub struct Model {
     pub messages: Vec<Message>,
     /// Live link state.
     pub connected: bool,
+    /// Conversations waiting for a person (not resolved) with messages this operator has
+    /// not read, among those seen in any list or live update: the tab title's count.
+    pub waiting_unread: BTreeSet<ConversationId>,
 }
 
 impl Default for Model {
@@ -50,13 +55,14 @@ impl Default for Model {
         Self {
             me: None,
             view: View::Loading,
-            tab: InboxFilter::Unresolved,
+            tab: InboxFilter::Waiting,
             inbox: Vec::new(),
             inbox_next: None,
             inbox_epoch: 0,
             open: None,
             messages: Vec::new(),
             connected: false,
+            waiting_unread: BTreeSet::new(),
         }
     }
 }
@@ -88,7 +94,35 @@ pub enum Action {
 }
 
 fn in_tab(tab: InboxFilter, item: &InboxItem) -> bool {
-    tab.status().is_none_or(|s| s == item.conversation.status)
+    tab.includes(item.conversation.status)
+}
+
+/// Where a row sorts in `tab`: by group (escalated first in "Waiting"), then latest
+/// activity; the server's order, so live rows land where a reload would put them.
+fn sort_key(tab: InboxFilter, item: &InboxItem) -> (i64, parley_shared::Timestamp) {
+    let c = &item.conversation;
+    (tab.rank(c.status), c.updated_at)
+}
+
+impl Model {
+    /// The browser tab's title: how many conversations wait for this operator with
+    /// unread messages, e.g. "(3) Inbox · Parley" (so a background tab shows it).
+    pub fn title(&self) -> String {
+        match self.waiting_unread.len() {
+            0 => "Inbox · Parley".to_owned(),
+            n => format!("({n}) Inbox · Parley"),
+        }
+    }
+
+    /// Notes whether `item` waits for a person with unread messages (the title's count).
+    fn track_unread(&mut self, item: &InboxItem) {
+        let id = item.conversation.id;
+        if InboxFilter::Waiting.includes(item.conversation.status) && item.unread_count > 0 {
+            self.waiting_unread.insert(id);
+        } else {
+            self.waiting_unread.remove(&id);
+        }
+    }
 }
 
 impl Reducible for Model {
@@ -105,6 +139,7 @@ impl Reducible for Model {
                     next.open = None;
                     next.messages.clear();
                     next.inbox.clear();
+                    next.waiting_unread.clear();
                 }
                 next.view = View::Inbox;
                 next.inbox_epoch += 1;
@@ -125,10 +160,14 @@ impl Reducible for Model {
                 if !append {
                     next.inbox.clear();
                 }
+                for item in &page.items {
+                    next.track_unread(item);
+                }
                 next.inbox.extend(page.items);
                 next.inbox_next = page.next_cursor;
             }
             Action::InboxRow(item) => {
+                next.track_unread(&item);
                 if let Some(open) = next.open.as_mut()
                     && open.conversation.id == item.conversation.id
                 {
@@ -137,10 +176,11 @@ impl Reducible for Model {
                 next.inbox
                     .retain(|i| i.conversation.id != item.conversation.id);
                 if in_tab(next.tab, &item) {
+                    let key = sort_key(next.tab, &item);
                     let at = next
                         .inbox
                         .iter()
-                        .position(|i| i.conversation.updated_at < item.conversation.updated_at)
+                        .position(|i| sort_key(next.tab, i) < key)
                         .unwrap_or(next.inbox.len());
                     next.inbox.insert(at, item);
                 }
@@ -241,12 +281,54 @@ mod tests {
         );
         let model = apply(model, vec![Action::InboxRow(new.clone())]);
         assert_eq!(ids(&model), [new.conversation.id, old.conversation.id]);
-        // Resolved elsewhere: it leaves the "Unresolved" tab.
+        // Resolved elsewhere: it leaves the "Waiting" view.
         let mut resolved = old.clone();
         resolved.conversation.status = ConversationStatus::Resolved;
         resolved.conversation.updated_at = Timestamp::from_unix_millis(3);
         let model = apply(model, vec![Action::InboxRow(resolved)]);
         assert_eq!(ids(&model), [new.conversation.id]);
+    }
+
+    #[test]
+    fn waiting_puts_escalated_first_and_counts_unread_waiting_conversations() {
+        let model = Model::default();
+        assert_eq!(
+            model.tab,
+            InboxFilter::Waiting,
+            "the inbox opens on Waiting"
+        );
+        let mut asked = row(ConversationStatus::Unresolved, 5);
+        asked.unread_count = 2;
+        let model = apply(
+            model,
+            vec![Action::InboxLoaded(
+                Page {
+                    items: vec![asked.clone()],
+                    next_cursor: None,
+                },
+                false,
+            )],
+        );
+        assert_eq!(model.waiting_unread.len(), 1);
+        // Older activity, but a visitor asked for a person: it goes first.
+        let mut escalated = row(ConversationStatus::Escalated, 1);
+        escalated.unread_count = 1;
+        let model = apply(model, vec![Action::InboxRow(escalated.clone())]);
+        assert_eq!(
+            ids(&model),
+            [escalated.conversation.id, asked.conversation.id]
+        );
+        assert_eq!(model.waiting_unread.len(), 2);
+        assert_eq!(model.title(), "(2) Inbox · Parley");
+        // Read (here or on another dashboard), then resolved: the count follows.
+        let mut read = asked.clone();
+        read.unread_count = 0;
+        let model = apply(model, vec![Action::InboxRow(read)]);
+        let mut resolved = escalated.clone();
+        resolved.conversation.status = ConversationStatus::Resolved;
+        let model = apply(model, vec![Action::InboxRow(resolved)]);
+        assert!(model.waiting_unread.is_empty());
+        assert_eq!(model.title(), "Inbox · Parley");
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub async fn export(state: &State, op: &Operator, req: &ContactRequest) -> Resul
                 .await?;
             let done = page.len() < PAGE as usize;
             cursor = page.last().map(|c| ConversationCursor {
+                rank: 0,
                 updated_at: c.updated_at,
                 id: c.id,
             });

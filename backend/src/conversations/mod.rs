@@ -93,14 +93,20 @@ pub async fn get_own(
 
 /// The opaque cursor after `c` in a most-recent-first list.
 pub fn encode_cursor(c: &Conversation) -> String {
-    parley_shared::cursor::encode(c.updated_at.unix_millis(), c.id.0)
+    encode_ranked_cursor(0, c)
+}
+
+/// The opaque cursor after `c`, of group `rank`, in a list sorted by group first.
+pub fn encode_ranked_cursor(rank: i64, c: &Conversation) -> String {
+    parley_shared::cursor::encode(rank, c.updated_at.unix_millis(), c.id.0)
 }
 
 /// Parses [`encode_cursor`]'s output; anything else is `BadRequest`.
 pub fn decode_cursor(raw: &str) -> Result<ConversationCursor> {
-    let (ms, id) = parley_shared::cursor::decode(raw)
+    let (rank, ms, id) = parley_shared::cursor::decode(raw)
         .ok_or_else(|| Error::BadRequest("invalid cursor".into()))?;
     Ok(ConversationCursor {
+        rank,
         updated_at: Timestamp::from_unix_millis(ms),
         id: ConversationId(id),
     })

@@ -113,6 +113,12 @@ impl Hub {
 
     /// A conversation was started.
     pub fn conversation_created(&self, org: OrganizationId, conversation_id: ConversationId) {
+        self.inbox_changed(org, conversation_id);
+    }
+
+    /// A conversation's inbox row changed (created, or read by an operator): each dashboard
+    /// of the organization re-reads it as its operator sees it.
+    pub fn inbox_changed(&self, org: OrganizationId, conversation_id: ConversationId) {
         self.send(
             Topic::Organization(org),
             LiveEvent::InboxChanged(conversation_id),
@@ -209,6 +215,10 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
             }) => {
                 hub.status_changed(organization_id, conversation_id, status, updated_at);
             }
+            Notice::Event(AnnouncedEvent::InboxChanged {
+                organization_id,
+                conversation_id,
+            }) => hub.inbox_changed(organization_id, conversation_id),
             Notice::Event(AnnouncedEvent::Revoked { revocation }) => hub.revoked(revocation),
             Notice::Gap => hub.resync_all(),
         }

@@ -3,12 +3,12 @@
 //! conversation belongs to the operator's organization; any other ID is `ConversationNotFound`.
 
 use crate::conversations::messages;
-use crate::conversations::{decode_cursor, encode_cursor, page_limit};
+use crate::conversations::{decode_cursor, encode_ranked_cursor, page_limit};
 use crate::error::{Error, Result};
 use crate::live;
 use crate::staff::accounts::Operator;
 use crate::state::State;
-use crate::store::{NewMessage, OwnedConversation, Revocation};
+use crate::store::{AnnouncedEvent, NewMessage, OwnedConversation, Revocation};
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole, Page};
 use parley_shared::staff::{
     ContactDetails, ConversationDetail, InboxFilter, InboxItem, OperatorReply,
@@ -50,18 +50,14 @@ pub async fn inbox(
     let cursor = cursor.map(decode_cursor).transpose()?;
     let mut items = state
         .store
-        .inbox(
-            op.organization_id,
-            filter.status(),
-            op.user.id,
-            cursor,
-            limit + 1,
-        )
+        .inbox(op.organization_id, filter, op.user.id, cursor, limit + 1)
         .await?;
     let more = items.len() > limit as usize;
     items.truncate(limit as usize);
     let next_cursor = if more {
-        items.last().map(|i| encode_cursor(&i.conversation))
+        items
+            .last()
+            .map(|i| encode_ranked_cursor(filter.rank(i.conversation.status), &i.conversation))
     } else {
         None
     };
@@ -184,5 +180,15 @@ pub async fn set_status(
 pub async fn mark_read(state: &State, op: &Operator, id: ConversationId, seq: u64) -> Result<()> {
     own(state, op, id).await?;
     state.store.mark_read(id, op.user.id, seq).await?;
+    // The operator's other dashboards (any instance) clear the badge too.
+    let org = op.organization_id;
+    state.hub.inbox_changed(org, id);
+    let event = AnnouncedEvent::InboxChanged {
+        organization_id: org,
+        conversation_id: id,
+    };
+    if let Err(e) = state.store.announce_now(&event).await {
+        tracing::warn!(error = %e, "announcing a read marker");
+    }
     Ok(())
 }

@@ -3,19 +3,18 @@
 use super::StoreError;
 use super::*;
 use async_trait::async_trait;
-use parley_shared::api::ConversationStatus;
-use parley_shared::staff::InboxItem;
+use parley_shared::staff::{InboxFilter, InboxItem};
 use parley_shared::{ConversationId, OrganizationId, UserId};
 
 /// The staff inbox storage; part of [`super::Store`].
 #[async_trait]
 pub trait InboxStore: Send + Sync {
-    /// `org`'s conversations (one status, or all), most recent activity first, after
-    /// `cursor`, with contact and `user`'s unread count.
+    /// `org`'s conversations in `view`, by group ([`InboxFilter::rank`], higher first) then
+    /// most recent activity first, after `cursor`, with contact and `user`'s unread count.
     async fn inbox(
         &self,
         org: OrganizationId,
-        status: Option<ConversationStatus>,
+        view: InboxFilter,
         user: UserId,
         cursor: Option<ConversationCursor>,
         limit: u32,
@@ -29,6 +28,14 @@ pub trait InboxStore: Send + Sync {
     ) -> Result<Vec<InboxItem>, StoreError>;
 }
 
+/// SQL: the group of row `c` in the view bound as `$3` ([`InboxFilter::rank`], the same
+/// rule for the cursor): escalated conversations first in "waiting".
+macro_rules! inbox_rank {
+    () => {
+        "(CASE WHEN $3 = 'waiting' AND c.status = 'escalated' THEN 1 ELSE 0 END)"
+    };
+}
+
 /// Implements [`InboxStore`] for a SQL store (see `sql.rs`: `writer`/`reader` pools, helpers
 /// from `impl_sql_helpers!` in scope).
 macro_rules! impl_inbox_store {
@@ -38,27 +45,34 @@ macro_rules! impl_inbox_store {
             async fn inbox(
                 &self,
                 org: OrganizationId,
-                status: Option<ConversationStatus>,
+                view: InboxFilter,
                 user: UserId,
                 cursor: Option<ConversationCursor>,
                 limit: u32,
             ) -> Result<Vec<InboxItem>, StoreError> {
-                let (after_ts, after_id) = match cursor {
-                    Some(c) => (c.updated_at.unix_millis(), c.id.to_string()),
-                    None => (i64::MAX, String::new()),
+                let (after_rank, after_ts, after_id) = match cursor {
+                    Some(c) => (c.rank, c.updated_at.unix_millis(), c.id.to_string()),
+                    None => (i64::MAX, i64::MAX, String::new()),
                 };
                 let rows = sqlx::query(concat!(
                     inbox_select!(),
-                    " WHERE c.organization_id = $2 AND ($3 = '' OR c.status = $3) \
-                     AND (c.updated_at < $4 OR (c.updated_at = $4 AND c.id < $5)) \
-                     ORDER BY c.updated_at DESC, c.id DESC LIMIT $6"
+                    " WHERE c.organization_id = $2 AND ($3 = 'all' OR c.status = $3 \
+                     OR ($3 = 'waiting' AND c.status <> 'resolved')) AND (",
+                    inbox_rank!(),
+                    " < $7 OR (",
+                    inbox_rank!(),
+                    " = $7 AND (c.updated_at < $4 OR (c.updated_at = $4 AND c.id < $5)))) \
+                     ORDER BY ",
+                    inbox_rank!(),
+                    " DESC, c.updated_at DESC, c.id DESC LIMIT $6"
                 ))
                 .bind(user.to_string())
                 .bind(org.to_string())
-                .bind(status.map(|s| s.as_str()).unwrap_or(""))
+                .bind(view.as_str())
                 .bind(after_ts)
                 .bind(after_id)
                 .bind(i64::from(limit))
+                .bind(after_rank)
                 .fetch_all(&self.reader)
                 .await?;
                 rows.iter().map(inbox_item_from_row).collect()

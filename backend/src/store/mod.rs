@@ -125,6 +125,14 @@ pub enum AnnouncedEvent {
         /// When it changed.
         updated_at: Timestamp,
     },
+    /// A conversation's inbox row changed for someone without a message or status change
+    /// (an operator read it: their unread count).
+    InboxChanged {
+        /// Its organization.
+        organization_id: OrganizationId,
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
     /// Credentials were revoked: open live sockets they cover must re-check theirs.
     Revoked {
         /// Whose.

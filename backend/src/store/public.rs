@@ -44,6 +44,9 @@ pub struct ChatRow {
 /// Keyset cursor of the conversation list: the last item's `(updated_at, id)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConversationCursor {
+    /// The group of the last item seen (`InboxFilter::rank`; 0 outside the inbox's
+    /// "Waiting" view).
+    pub rank: i64,
     /// `updated_at` of the last item seen.
     pub updated_at: Timestamp,
     /// ID of the last item seen (tie-breaker).

@@ -142,8 +142,8 @@ macro_rules! impl_sql_helpers {
         use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole};
         #[allow(unused_imports)]
         use parley_shared::staff::{
-            ContactSummary, InboxItem, Member, Project, Role, StaffUser, WebhookDelivery,
-            WebhookDeliveryState, WebhookEventType, WidgetSettings,
+            ContactSummary, InboxFilter, InboxItem, Member, Project, Role, StaffUser,
+            WebhookDelivery, WebhookDeliveryState, WebhookEventType, WidgetSettings,
         };
         #[allow(unused_imports)]
         use parley_shared::{

@@ -97,7 +97,7 @@ pub trait WebhookStore: Send + Sync {
         event: WebhookEventType,
     ) -> Result<Vec<EndpointRow>, StoreError>;
     /// Records `job` (an event to fan out) only if an enabled endpoint of its organization
-    /// subscribes to `event`: an organization without webhooks pays one indexed lookup.
+    /// subscribes to `event`: an organization without webhooks pays one indexed read.
     /// `false` when nobody listens (or the ID exists).
     async fn record_webhook_event(
         &self,
@@ -322,20 +322,30 @@ macro_rules! impl_webhook_store {
                 event: WebhookEventType,
                 now: Timestamp,
             ) -> Result<bool, StoreError> {
-                let done = sqlx::query(concat!(
+                // Asked on the readers first: most organizations have no webhooks, and on
+                // SQLite even an insert of nothing would take the one writer.
+                let listening: bool = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    webhook_listening!("$1", "$2")
+                ))
+                .bind(job.organization_id.to_string())
+                .bind(event.as_str())
+                .fetch_one(&self.reader)
+                .await?;
+                if !listening {
+                    return Ok(false);
+                }
+                let done = sqlx::query(
                     "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, \
                      state, attempts, run_at, created_at) \
-                     SELECT $1, $2, $3, $4, $5, 'pending', 0, 0, $6 WHERE ",
-                    webhook_listening!("$3", "$7"),
-                    " ON CONFLICT (id) DO NOTHING"
-                ))
+                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) ON CONFLICT (id) DO NOTHING",
+                )
                 .bind(job.id.to_string())
                 .bind(job.kind)
                 .bind(job.organization_id.to_string())
                 .bind(job.conversation_id.map(|c| c.to_string()))
                 .bind(&job.payload)
                 .bind(now.unix_millis())
-                .bind(event.as_str())
                 .execute(&self.writer)
                 .await?;
                 Ok(done.rows_affected() == 1)

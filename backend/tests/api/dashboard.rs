@@ -284,7 +284,7 @@ async fn the_inbox_lists_conversations_by_status_with_contact_preview_and_unread
         .await;
 
     let unresolved: Page<InboxItem> = staff
-        .get("/api/dashboard/conversations")
+        .get("/api/dashboard/conversations?status=unresolved")
         .await
         .json()
         .await
@@ -333,6 +333,19 @@ async fn the_inbox_lists_conversations_by_status_with_contact_preview_and_unread
         .unwrap();
     assert_eq!(next.items.len(), 1);
     assert_ne!(next.items[0].conversation.id, all.items[0].conversation.id);
+    // The default view, "waiting": the escalated one first though its activity is older,
+    // then the unresolved one, one per page across the cursor.
+    let mut waiting = Vec::new();
+    let mut path = "/api/dashboard/conversations?limit=1".to_owned();
+    loop {
+        let page: Page<InboxItem> = staff.get(&path).await.json().await.unwrap();
+        waiting.extend(page.items.iter().map(|i| i.conversation.id));
+        match page.next_cursor {
+            Some(cursor) => path = format!("/api/dashboard/conversations?limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(waiting, vec![first.id, second.id]);
     assert_error(
         staff.get("/api/dashboard/conversations?status=bogus").await,
         StatusCode::BAD_REQUEST,

@@ -19,19 +19,21 @@ pub struct InboxProps {
     pub live: LiveHandle,
 }
 
-fn tab_name(tab: InboxFilter) -> &'static str {
+/// A tab's label.
+fn tab_label(tab: InboxFilter) -> &'static str {
     match tab {
-        InboxFilter::Unresolved => "unresolved",
-        InboxFilter::Escalated => "escalated",
-        InboxFilter::Resolved => "resolved",
-        InboxFilter::All => "all",
+        InboxFilter::Waiting => "Waiting",
+        InboxFilter::Unresolved => "Unresolved",
+        InboxFilter::Escalated => "Escalated",
+        InboxFilter::Resolved => "Resolved",
+        InboxFilter::All => "All",
     }
 }
 
 async fn load_inbox(ctx: Ctx, tab: InboxFilter, cursor: Option<String>) {
     let mut path = format!(
         "/api/dashboard/conversations?status={}&limit=50",
-        tab_name(tab)
+        tab.as_str()
     );
     if let Some(c) = &cursor {
         path.push_str(&format!("&cursor={c}"));
@@ -112,6 +114,7 @@ fn row(ctx: &Ctx, live: &LiveHandle, item: &InboxItem, selected: bool) -> Html {
                 data-conversation-id={c.id.to_string()} data-status={c.status.as_str()} {onclick}>
                 <span class="row-top">
                     <span class="contact">{ &item.contact.name }</span>
+                    if c.status == ConversationStatus::Escalated { <span class="badge escalated">{ "Asked for a person" }</span> }
                     <span class="when">{ time::short(c.updated_at) }</span>
                 </span>
                 <span class="row-bottom">
@@ -398,6 +401,7 @@ pub fn InboxPage(props: &InboxProps) -> Html {
         });
     }
     let tabs = [
+        InboxFilter::Waiting,
         InboxFilter::Unresolved,
         InboxFilter::Escalated,
         InboxFilter::Resolved,
@@ -421,11 +425,11 @@ pub fn InboxPage(props: &InboxProps) -> Html {
                         let ctx2 = ctx.clone();
                         let tab = *tab;
                         html! {
-                            <button type="button" role="tab" data-tab={tab_name(tab)}
+                            <button type="button" role="tab" data-tab={tab.as_str()}
                                 aria-selected={(ctx.tab == tab).to_string()}
                                 class={classes!("tab", (ctx.tab == tab).then_some("active"))}
                                 onclick={Callback::from(move |_| ctx2.dispatch(Action::Tab(tab)))}>
-                                { tab_name(tab) }
+                                { tab_label(tab) }
                             </button>
                         }
                     }) }

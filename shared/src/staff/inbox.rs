@@ -96,8 +96,12 @@ pub struct MarkRead {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxFilter {
-    /// Only `unresolved`.
+    /// Everything waiting for a person: `escalated` first, then `unresolved` (an escalated
+    /// visitor asked for a person and must not be missed; Chatwoot's "open" view hides
+    /// neither). The dashboard opens on it.
     #[default]
+    Waiting,
+    /// Only `unresolved`.
     Unresolved,
     /// Only `escalated`.
     Escalated,
@@ -108,14 +112,32 @@ pub enum InboxFilter {
 }
 
 impl InboxFilter {
-    /// The status this tab shows (`None` for all).
-    pub fn status(self) -> Option<ConversationStatus> {
+    /// The wire spelling (also the `?filter=` value).
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Unresolved => Some(ConversationStatus::Unresolved),
-            Self::Escalated => Some(ConversationStatus::Escalated),
-            Self::Resolved => Some(ConversationStatus::Resolved),
-            Self::All => None,
+            Self::Waiting => "waiting",
+            Self::Unresolved => "unresolved",
+            Self::Escalated => "escalated",
+            Self::Resolved => "resolved",
+            Self::All => "all",
         }
+    }
+
+    /// Whether this view shows a conversation of `status`.
+    pub fn includes(self, status: ConversationStatus) -> bool {
+        match self {
+            Self::Waiting => status != ConversationStatus::Resolved,
+            Self::Unresolved => status == ConversationStatus::Unresolved,
+            Self::Escalated => status == ConversationStatus::Escalated,
+            Self::Resolved => status == ConversationStatus::Resolved,
+            Self::All => true,
+        }
+    }
+
+    /// The group a conversation of `status` sorts in, higher first (then most recent
+    /// activity first): escalated above unresolved in "Waiting", one group elsewhere.
+    pub fn rank(self, status: ConversationStatus) -> i64 {
+        i64::from(self == Self::Waiting && status == ConversationStatus::Escalated)
     }
 }
 

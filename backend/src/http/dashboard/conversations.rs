@@ -13,7 +13,7 @@ use parley_shared::staff::{ConversationDetail, InboxFilter, InboxItem, MarkRead,
 use parley_shared::{ConversationId, ErrorBody};
 use serde::Deserialize;
 
-/// `?status=unresolved|escalated|resolved|all&cursor=…&limit=…`
+/// `?status=waiting|unresolved|escalated|resolved|all&cursor=…&limit=…` (default `waiting`).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct InboxQuery {

@@ -6,6 +6,7 @@
 //! `PARLEY_REQUIRE_BROWSER=1` or `CI` is set, where it fails instead.
 
 mod identity;
+mod inbox;
 mod network;
 mod responder;
 mod support;

@@ -13,7 +13,7 @@ async fn support_scenario(
     operator: &Client,
 ) -> Result<(), CmdError> {
     log_in(app, operator).await?;
-    wait_css(operator, ".tab.active[data-tab='unresolved']").await?;
+    wait_css(operator, ".tab.active[data-tab='waiting']").await?;
     wait_css(operator, ".topbar").await?;
 
     // The visitor starts a chat on the customer's site.
@@ -29,7 +29,7 @@ async fn support_scenario(
         .await?;
     wait_css(visitor, ".message.mine .delivery.sent").await?;
 
-    // It arrives live in the operator's "unresolved" tab; the operator opens it and replies.
+    // It arrives live in the operator's "Waiting" view; the operator opens it and replies.
     let row = format!(".row[data-conversation-id='{conversation}']");
     wait_css(operator, &row).await?.click().await?;
     wait_xpath(
@@ -74,7 +74,7 @@ async fn support_scenario(
     wait_css(visitor, ".resolved-notice").await?;
     wait_css(visitor, ".composer textarea[disabled]").await?;
     screenshot(visitor, "5-widget-resolved").await?;
-    // ...and the inbox moves it from "unresolved" to "resolved".
+    // ...and the inbox moves it from "Waiting" to "Resolved".
     wait_gone(operator, &row).await?;
     operator
         .find(Locator::Css(".tab[data-tab='resolved']"))
