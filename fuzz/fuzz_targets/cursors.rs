@@ -7,8 +7,8 @@ use parley_shared::cursor::{decode, encode};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data)
-        && let Some((ms, id)) = decode(text)
+        && let Some((rank, ms, id)) = decode(text)
     {
-        assert_eq!(decode(&encode(ms, id)), Some((ms, id)));
+        assert_eq!(decode(&encode(rank, ms, id)), Some((rank, ms, id)));
     }
 });
