@@ -104,6 +104,9 @@ pub enum Error {
     /// 409 `message_id_conflict`.
     #[error("a different message already has this ID")]
     MessageIdConflict,
+    /// 409 `conversation_id_conflict`: a conversation of another session has that ID.
+    #[error("this conversation ID is already taken")]
+    ConversationIdConflict,
     /// 500: a storage failure; logged with its cause, answered generically.
     #[error("storage failure")]
     Store(#[from] StoreError),

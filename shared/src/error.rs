@@ -61,6 +61,8 @@ pub enum ErrorCode {
     ConversationResolved,
     /// 409: a message with this client-chosen ID already exists with other content or elsewhere.
     MessageIdConflict,
+    /// 409: a conversation with this client-chosen ID exists and is another visitor's.
+    ConversationIdConflict,
     /// 409: the AI responder no longer answers in this conversation (a person took over).
     ResponderInactive,
     /// 414: the URL is longer than the server accepts (8 KiB).

@@ -60,8 +60,12 @@ pub async fn conversations(token: &str) -> Result<Page<Conversation>, ApiError> 
 }
 
 /// Starts a conversation (on the widget's project, if any).
-pub async fn create_conversation(token: &str) -> Result<Conversation, ApiError> {
-    let url = format!("/api/widget/conversations{}", project_query());
+pub async fn create_conversation(
+    token: &str,
+    id: ConversationId,
+) -> Result<Conversation, ApiError> {
+    let project = project_query().replacen('?', "&", 1);
+    let url = format!("/api/widget/conversations?id={id}{project}");
     request::post(&url).bearer(token).send().await
 }
 

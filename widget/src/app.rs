@@ -254,7 +254,11 @@ pub fn App() -> Html {
         Screen::Loading(step) => html! { <LoadingScreen step={*step} /> },
         Screen::Auth => html! { <AuthScreen /> },
         Screen::Selection => html! { <SelectionScreen /> },
+        // One key for both: the first message turns the new chat into the chat in place.
         Screen::Chat(id) => html! { <ChatScreen key={id.to_string()} conversation_id={*id} /> },
+        Screen::NewChat(id) => {
+            html! { <ChatScreen key={id.to_string()} conversation_id={*id} new={true} /> }
+        }
         Screen::Error(message) => html! { <ErrorScreen message={message.clone()} /> },
     };
     // Validated `#rrggbb` on the server, so safe in a style attribute.

@@ -29,6 +29,9 @@ pub enum Screen {
     Selection,
     /// One conversation.
     Chat(ConversationId),
+    /// A conversation the visitor is about to start: the server creates it (under this ID)
+    /// with the first message, so an abandoned "new chat" leaves nothing in the inbox.
+    NewChat(ConversationId),
     /// A fatal problem, explained.
     Error(String),
 }
@@ -78,6 +81,8 @@ pub enum Action {
     NeedAuth,
     /// Open a conversation.
     Open(ConversationId),
+    /// Start a conversation: an empty chat, created with its first message.
+    NewChat(ConversationId),
     /// Back from chat to selection.
     Back,
     /// A fatal error.
@@ -104,6 +109,7 @@ impl Reducible for Model {
                 next.screen = Screen::Auth;
             }
             Action::Open(id) => next.screen = Screen::Chat(id),
+            Action::NewChat(id) => next.screen = Screen::NewChat(id),
             Action::Back => next.screen = Screen::Selection,
             Action::Fail(message) => next.screen = Screen::Error(message),
         }
@@ -161,6 +167,10 @@ mod tests {
         assert!(model.session.is_some());
         let model = Rc::new(model).reduce(Action::Back);
         assert_eq!(model.screen, Screen::Selection);
+        // A new chat is a chat once its first message created it.
+        let model = model.reduce(Action::NewChat(id));
+        assert_eq!(model.screen, Screen::NewChat(id));
+        assert_eq!(model.reduce(Action::Open(id)).screen, Screen::Chat(id));
     }
 
     #[test]

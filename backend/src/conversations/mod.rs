@@ -24,19 +24,37 @@ pub fn page_limit(requested: Option<u32>) -> u32 {
         .clamp(1, MAX_PAGE_LIMIT)
 }
 
+/// The caller's conversation `id`, if a previous attempt created it (a retry); `None` if
+/// no conversation has that ID. Errors: `ConversationIdConflict` (another's).
+pub async fn retry_of(
+    state: &State,
+    session: &ContactSession,
+    id: ConversationId,
+) -> Result<Option<Conversation>> {
+    match state.store.conversation(id).await? {
+        None => Ok(None),
+        Some(owned) if owned.contact_session_id == session.id => Ok(Some(owned.conversation)),
+        Some(_) => Err(Error::ConversationIdConflict),
+    }
+}
+
 /// Starts a new, empty `unresolved` conversation for the session, on `project` (one of the
-/// session's organization's projects, else `ProjectNotFound`) if named.
+/// session's organization's projects, else `ProjectNotFound`) if named, under `id` if the
+/// widget chose one (it does when the visitor sends the first message, so an abandoned
+/// "new chat" leaves nothing in the inbox). Errors: `ConversationIdConflict` when `id` was
+/// taken meanwhile by another session.
 pub async fn create(
     state: &State,
     session: &ContactSession,
     project: Option<ProjectId>,
+    id: Option<ConversationId>,
 ) -> Result<Conversation> {
     if let Some(project) = project {
         crate::settings::project_of(state, session.organization_id, project).await?;
     }
     let now = state.clock.now();
     let conversation = Conversation {
-        id: ConversationId::new_random(),
+        id: id.unwrap_or_else(ConversationId::new_random),
         organization_id: session.organization_id,
         status: ConversationStatus::Unresolved,
         created_at: now,
@@ -46,10 +64,17 @@ pub async fn create(
         responder_active: true,
         project_id: project,
     };
-    state
+    if let Err(e) = state
         .store
         .create_conversation(session.id, &conversation)
-        .await?;
+        .await
+    {
+        // Two attempts with one ID raced: the winner's, if it is the caller's, is the answer.
+        return match retry_of(state, session, conversation.id).await? {
+            Some(existing) => Ok(existing),
+            None => Err(e.into()),
+        };
+    }
     state
         .hub
         .conversation_created(conversation.organization_id, conversation.id);

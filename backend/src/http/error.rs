@@ -132,6 +132,7 @@ fn domain_status_and_code(e: &Error) -> (StatusCode, ErrorCode) {
         Error::ConversationNotFound => (S::NOT_FOUND, C::ConversationNotFound),
         Error::ConversationResolved => (S::CONFLICT, C::ConversationResolved),
         Error::MessageIdConflict => (S::CONFLICT, C::MessageIdConflict),
+        Error::ConversationIdConflict => (S::CONFLICT, C::ConversationIdConflict),
         Error::Store(_) => (S::INTERNAL_SERVER_ERROR, C::Internal),
     }
 }

@@ -181,7 +181,9 @@ mod tests {
         .await
         .unwrap();
         let session = sessions::authenticate(state, &created.token).await.unwrap();
-        let conversation = conversations::create(state, &session, None).await.unwrap();
+        let conversation = conversations::create(state, &session, None, None)
+            .await
+            .unwrap();
         let own = OwnConversation {
             session,
             id: conversation.id,

@@ -127,3 +127,44 @@ async fn another_sessions_conversation_is_404_on_every_route() {
     // Nothing was written by the strangers.
     assert_eq!(owner.messages(conversation.id).await.len(), 1);
 }
+
+/// The widget names a new conversation when the visitor sends the first message: a retry
+/// answers the same conversation, another visitor cannot take that ID.
+#[tokio::test]
+async fn a_widget_chosen_conversation_id_is_created_once_and_only_for_its_visitor() {
+    let app = TestApp::spawn().await;
+    let org = app.organization("Acme").await;
+    let visitor = app.visitor(org, "Ana").await;
+    let id = parley_shared::ConversationId::new_random();
+    let path = format!("/api/widget/conversations?id={id}");
+    let created = visitor.post_json(&path, &serde_json::json!({})).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created: Conversation = created.json().await.unwrap();
+    assert_eq!(created.id, id);
+    let again = visitor.post_json(&path, &serde_json::json!({})).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Conversation>().await.unwrap().id, id);
+    let listed: Page<Conversation> = visitor
+        .get("/api/widget/conversations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.items.len(), 1, "one conversation for two attempts");
+
+    let other = app.visitor(org, "Eve").await;
+    let taken = other.post_json(&path, &serde_json::json!({})).await;
+    assert_error(
+        taken,
+        StatusCode::CONFLICT,
+        ErrorCode::ConversationIdConflict,
+    )
+    .await;
+    let bad = visitor
+        .post_json(
+            "/api/widget/conversations?id=not-an-id",
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_error(bad, StatusCode::BAD_REQUEST, ErrorCode::BadRequest).await;
+}

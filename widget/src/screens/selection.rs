@@ -3,6 +3,7 @@
 use crate::app::{Action, AppContext, handle_api_error};
 use crate::components::header::Header;
 use crate::{api, time};
+use parley_shared::ConversationId;
 use parley_shared::api::{Conversation, ConversationStatus, MessageRole};
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -40,7 +41,6 @@ pub fn SelectionScreen() -> Html {
     let ctx = use_context::<AppContext>().expect("AppContext");
     let conversations = use_state(|| None::<Vec<Conversation>>);
     let error = use_state(|| None::<String>);
-    let pending = use_state(|| false);
     let token = ctx
         .session
         .as_ref()
@@ -68,28 +68,10 @@ pub fn SelectionScreen() -> Html {
         });
     }
 
+    // Nothing is created yet: the conversation starts with the first message.
     let start = {
-        let (ctx, pending, error, token) =
-            (ctx.clone(), pending.clone(), error.clone(), token.clone());
-        Callback::from(move |_| {
-            if *pending {
-                return;
-            }
-            pending.set(true);
-            let (ctx, pending, error, token) =
-                (ctx.clone(), pending.clone(), error.clone(), token.clone());
-            spawn_local(async move {
-                match api::create_conversation(&token).await {
-                    Ok(c) => ctx.dispatch(Action::Open(c.id)),
-                    Err(e) => {
-                        pending.set(false);
-                        if let Some(e) = handle_api_error(&ctx, e) {
-                            error.set(Some(e.message));
-                        }
-                    }
-                }
-            });
-        })
+        let ctx = ctx.clone();
+        Callback::from(move |_| ctx.dispatch(Action::NewChat(ConversationId::new_random())))
     };
 
     let list = match &*conversations {
@@ -125,7 +107,7 @@ pub fn SelectionScreen() -> Html {
         <>
             <Header title={super::title(&ctx)} />
             <main class="screen selection">
-                <button type="button" class="start-chat" onclick={start} disabled={*pending}>
+                <button type="button" class="start-chat" onclick={start}>
                     <span>{ "Start a new chat" }</span><span aria-hidden="true">{ "›" }</span>
                 </button>
                 if let Some(err) = &*error { <p class="form-error" role="alert">{ err }</p> }

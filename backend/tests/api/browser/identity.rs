@@ -131,6 +131,15 @@ async fn identity_scenario(app: &TestApp, client: &Client) -> Result<(), CmdErro
             .await?
             .is_empty()
     );
+    // The conversation starts with its first message.
+    wait_css(client, ".composer textarea")
+        .await?
+        .send_keys(&format!(
+            "Bonjour{}",
+            char::from(fantoccini::key::Key::Enter)
+        ))
+        .await?;
+    wait_css(client, ".message.mine .delivery.sent").await?;
     let owned = app
         .state
         .store

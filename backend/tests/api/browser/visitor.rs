@@ -33,6 +33,9 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     fill_auth_form(client, "Ada Lovelace", "ada@example.com").await?;
 
     let conversation = start_chat(client).await?;
+    // Nothing exists before the first message (no empty conversations in the inbox).
+    let stored = |id| async move { app.state.store.conversation(id).await.unwrap() };
+    assert!(stored(conversation).await.is_none());
     let composer = wait_css(client, ".composer textarea").await?;
     composer
         .send_keys(&format!("Bonjour, j'ai faim{}", char::from(Key::Enter)))
@@ -43,6 +46,10 @@ async fn scenario(app: &TestApp, client: &Client) -> Result<(), CmdError> {
     )
     .await?;
     wait_css(client, ".message.mine .delivery.sent").await?;
+    assert!(
+        stored(conversation).await.is_some(),
+        "created with its message"
+    );
     screenshot(client, "1-chat").await?;
 
     // A staff reply arrives live, without reload.

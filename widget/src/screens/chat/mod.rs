@@ -38,6 +38,9 @@ use yew::prelude::*;
 pub struct ChatProps {
     /// The conversation shown.
     pub conversation_id: ConversationId,
+    /// Not created yet: the first message creates it under `conversation_id`.
+    #[prop_or_default]
+    pub new: bool,
 }
 
 fn author(m: &Message) -> String {
@@ -64,6 +67,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     let composer = use_node_ref();
     let end = use_node_ref();
     let id = props.conversation_id;
+    let new = props.new;
     let token = ctx
         .session
         .as_ref()
@@ -72,9 +76,19 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
 
     {
         let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
-        use_effect_with(id, move |id| {
-            let (task, handle): (_, AbortHandle) =
-                abortable(load_and_follow(ctx, chat, token, *id));
+        use_effect_with((id, new), move |&(id, new)| {
+            let task = async move {
+                if new {
+                    // Nothing to load or follow until the first message creates it.
+                    chat.dispatch(ChatAction::Loaded(
+                        ConversationStatus::Unresolved,
+                        Vec::new(),
+                    ));
+                } else {
+                    load_and_follow(ctx, chat, token, id).await;
+                }
+            };
+            let (task, handle): (_, AbortHandle) = abortable(task);
             spawn_local(async move {
                 let _ = task.await;
             });
@@ -93,8 +107,36 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     }
 
     let resolved = chat.status == Some(ConversationStatus::Resolved);
+    // Sends a message shown as pending; the first one of a new chat creates the
+    // conversation first (a retry answers the same one), then it is followed like any other.
+    let deliver = {
+        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        Callback::from(move |message: Message| {
+            if !new {
+                post(ctx.clone(), chat.clone(), token.clone(), id, message);
+                return;
+            }
+            let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+            spawn_local(async move {
+                match api::create_conversation(&token, id).await {
+                    Ok(_) => {
+                        post(ctx.clone(), chat, token, id, message);
+                        ctx.dispatch(Action::Open(id));
+                    }
+                    Err(e) => {
+                        if let Some(e) = handle_api_error(&ctx, e) {
+                            chat.dispatch(ChatAction::Failed(
+                                message.id,
+                                format!("Not sent: {}", e.message),
+                            ));
+                        }
+                    }
+                }
+            });
+        })
+    };
     let send = {
-        let (ctx, chat, draft, token) = (ctx.clone(), chat.clone(), draft.clone(), token.clone());
+        let (chat, draft, deliver) = (chat.clone(), draft.clone(), deliver.clone());
         Callback::from(move |content: String| {
             if content.trim().is_empty() || chat.status == Some(ConversationStatus::Resolved) {
                 return;
@@ -121,9 +163,10 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                 },
             );
             chat.dispatch(ChatAction::Pending(message.clone()));
-            post(ctx.clone(), chat.clone(), token.clone(), id, message);
+            deliver.emit(message);
         })
     };
+
     // Composer closures are rebuilt on every keystroke (the draft is state), so they
     // always hold the current text.
     // Sending reads the textarea itself, not the last rendered draft: keystrokes typed
@@ -160,20 +203,8 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         Callback::from(move |()| ctx.dispatch(Action::Back))
     };
     let new_conversation = {
-        let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
-        Callback::from(move |()| {
-            let (ctx, token, chat) = (ctx.clone(), token.clone(), chat.clone());
-            spawn_local(async move {
-                match api::create_conversation(&token).await {
-                    Ok(c) => ctx.dispatch(Action::Open(c.id)),
-                    Err(e) => {
-                        if let Some(e) = handle_api_error(&ctx, e) {
-                            chat.dispatch(ChatAction::Error(e.message));
-                        }
-                    }
-                }
-            });
-        })
+        let ctx = ctx.clone();
+        Callback::from(move |()| ctx.dispatch(Action::NewChat(ConversationId::new_random())))
     };
 
     // Stored messages on the chosen branch, then the ones still being sent.
@@ -223,17 +254,10 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             Delivery::Sent => html! {},
             Delivery::Failed(why) => {
                 let retry = {
-                    let (ctx, chat, token, message) =
-                        (ctx.clone(), chat.clone(), token.clone(), m.clone());
+                    let (chat, deliver, message) = (chat.clone(), deliver.clone(), m.clone());
                     Callback::from(move |_| {
                         chat.dispatch(ChatAction::Retrying(message.id));
-                        post(
-                            ctx.clone(),
-                            chat.clone(),
-                            token.clone(),
-                            id,
-                            message.clone(),
-                        );
+                        deliver.emit(message.clone());
                     })
                 };
                 html! {
@@ -352,7 +376,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         <div class={classes!("status-bar", s.as_str())}>
             <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
             if chat.link == Link::Down && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
-            if s == ConversationStatus::Unresolved {
+            if s == ConversationStatus::Unresolved && !new {
                 <button type="button" class="talk-to-person" onclick={talk_to_person.clone()}>{ "Talk to a person" }</button>
             }
         </div>
