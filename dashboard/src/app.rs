@@ -156,7 +156,20 @@ pub fn App() -> Html {
             let handle = org.map(|_| {
                 let on_frame = {
                     let ctx = ctx.clone();
+                    let shown = std::cell::Cell::new(0u32);
                     move |frame: StaffServerFrame| match frame {
+                        StaffServerFrame::Typing { conversation_id } => {
+                            // Shown until its own timer ends (a newer indicator outlives it).
+                            let n = shown.get() + 1;
+                            shown.set(n);
+                            ctx.dispatch(Action::Typing(conversation_id, n));
+                            let ctx = ctx.clone();
+                            gloo_timers::callback::Timeout::new(
+                                parley_shared::limits::TYPING_SHOWN_MS,
+                                move || ctx.dispatch(Action::TypingEnded(n)),
+                            )
+                            .forget();
+                        }
                         StaffServerFrame::Ready => ctx.dispatch(Action::Ready),
                         StaffServerFrame::Inbox { item } => ctx.dispatch(Action::InboxRow(item)),
                         StaffServerFrame::Message { message } => {

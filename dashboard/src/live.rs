@@ -32,7 +32,23 @@ async fn send_follow(link: &LinkRef) {
             after_seq: l.follow.map_or(0, |(_, seq)| seq),
         }
     };
-    let Ok(text) = serde_json::to_string(&frame) else {
+    send(link, &frame).await;
+}
+
+/// Tells the visitor of `conversation` (the followed one) that the operator is typing;
+/// nothing when not connected (it is only a hint).
+pub async fn typing(link: &LinkRef, conversation: ConversationId) {
+    send(
+        link,
+        &StaffClientFrame::Typing {
+            conversation_id: conversation,
+        },
+    )
+    .await;
+}
+
+async fn send(link: &LinkRef, frame: &StaffClientFrame) {
+    let Ok(text) = serde_json::to_string(frame) else {
         return;
     };
     // Take the sink out while sending, so no RefCell borrow lives across the await.

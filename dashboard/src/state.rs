@@ -48,6 +48,9 @@ pub struct Model {
     /// Conversations waiting for a person (not resolved) with messages this operator has
     /// not read, among those seen in any list or live update: the tab title's count.
     pub waiting_unread: BTreeSet<ConversationId>,
+    /// The visitor of this conversation is typing, and which indicator this is (the timer
+    /// that hides it ends only its own).
+    pub typing: Option<(ConversationId, u32)>,
 }
 
 impl Default for Model {
@@ -63,6 +66,7 @@ impl Default for Model {
             messages: Vec::new(),
             connected: false,
             waiting_unread: BTreeSet::new(),
+            typing: None,
         }
     }
 }
@@ -87,6 +91,10 @@ pub enum Action {
     MessageIn(Message),
     /// The open conversation changed (status).
     ConversationChanged(Conversation),
+    /// The visitor of this conversation is typing (indicator number).
+    Typing(ConversationId, u32),
+    /// Indicator `n` has been shown long enough.
+    TypingEnded(u32),
     /// Live link up or down.
     Connected(bool),
     /// The live link (re)connected: refetch the inbox.
@@ -190,6 +198,14 @@ impl Reducible for Model {
                 next.messages = messages;
             }
             Action::MessageIn(message) => {
+                // The visitor's message replaces their typing indicator.
+                if message.role == parley_shared::api::MessageRole::Contact
+                    && next
+                        .typing
+                        .is_some_and(|(id, _)| id == message.conversation_id)
+                {
+                    next.typing = None;
+                }
                 if next
                     .open
                     .as_ref()
@@ -213,6 +229,12 @@ impl Reducible for Model {
                     && open.conversation.id == conversation.id
                 {
                     open.conversation = conversation;
+                }
+            }
+            Action::Typing(id, n) => next.typing = Some((id, n)),
+            Action::TypingEnded(n) => {
+                if next.typing.is_some_and(|(_, shown)| shown == n) {
+                    next.typing = None;
                 }
             }
             Action::Connected(up) => next.connected = up,

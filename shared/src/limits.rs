@@ -212,6 +212,16 @@ pub fn validate_content(content: &str, max_chars: usize) -> Result<(), ContentEr
     Ok(())
 }
 
+/// Typing indicators: a client sends at most one typing frame per this many milliseconds
+/// while its person types (peers' rule: Intercom and Crisp throttle to a few seconds).
+pub const TYPING_SEND_EVERY_MS: u32 = 2000;
+/// ... the server relays at most one per this many milliseconds per socket (a client that
+/// ignores the rule above cannot flood the other side) ...
+pub const TYPING_RELAY_EVERY_MS: u64 = 1500;
+/// ... and the other side shows the indicator this long after the last frame, unless the
+/// message itself comes first (a dropped connection cannot leave it on).
+pub const TYPING_SHOWN_MS: u32 = 6000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,6 +29,9 @@ pub enum ClientFrame {
         /// The highest `seq` the client already has (0 for none).
         after_seq: u64,
     },
+    /// The visitor is typing in the subscribed conversation (at most one every
+    /// [`crate::limits::TYPING_SEND_EVERY_MS`]). Relayed to the team, never stored.
+    Typing,
 }
 
 /// Frames the server sends.
@@ -71,6 +74,18 @@ pub enum ServerFrame {
         author_name: String,
         /// The answer so far.
         content: String,
+    },
+    /// A person is typing in the conversation: the visitor, or an operator (with their
+    /// display name). Show it for [`crate::limits::TYPING_SHOWN_MS`] unless another comes
+    /// or their message arrives. Never stored, not replayed after a reconnection.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// Which conversation.
+        conversation_id: ConversationId,
+        /// `contact` or `operator`.
+        role: crate::api::MessageRole,
+        /// The operator's display name (none for the visitor).
+        author_name: Option<String>,
     },
     /// The subscription was refused or ended; the server closes the socket after this.
     Error {

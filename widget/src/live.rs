@@ -1,14 +1,35 @@
 //! Following a conversation live over `/api/widget/live`, reconnecting after drops and
 //! resuming from the highest `seq` received, so nothing is missed or repeated.
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::Message as WsMessage;
 use gloo_net::websocket::futures::WebSocket;
 use parley_client::live::{Backoff, socket_url};
 use parley_shared::live::{ClientFrame, ServerFrame};
 use parley_shared::{ConversationId, ErrorBody};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+
+/// Where the visitor's typing frames go: the sending half of the open socket, if any.
+#[derive(Clone, Default)]
+pub struct Typer(Rc<RefCell<Option<SplitSink<WebSocket, WsMessage>>>>);
+
+impl Typer {
+    /// Tells the team the visitor is typing (nothing when not connected: it is only a hint).
+    pub async fn typing(&self) {
+        let Ok(text) = serde_json::to_string(&ClientFrame::Typing) else {
+            return;
+        };
+        // Taken out while sending, so no borrow lives across the await.
+        let sink = self.0.borrow_mut().take();
+        if let Some(mut sink) = sink
+            && sink.send(WsMessage::Text(text)).await.is_ok()
+        {
+            self.0.borrow_mut().get_or_insert(sink);
+        }
+    }
+}
 
 /// Follows `conversation` until the returned future is dropped or the server refuses the
 /// subscription (the refusal is returned: e.g. 401 `session_expired`). `last_seq` is read at
@@ -19,6 +40,7 @@ pub async fn follow(
     last_seq: Rc<Cell<u64>>,
     on_frame: impl Fn(ServerFrame),
     on_connected: impl Fn(bool),
+    typer: Typer,
 ) -> ErrorBody {
     let mut backoff = Backoff::default();
     loop {
@@ -34,6 +56,7 @@ pub async fn follow(
             if let Ok(text) = serde_json::to_string(&subscribe)
                 && sink.send(WsMessage::Text(text)).await.is_ok()
             {
+                *typer.0.borrow_mut() = Some(sink);
                 while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
                     let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
                         continue;
@@ -50,6 +73,7 @@ pub async fn follow(
                 }
             }
         }
+        typer.0.borrow_mut().take();
         on_connected(false);
         backoff.wait().await;
     }

@@ -116,6 +116,21 @@ impl Hub {
         self.inbox_changed(org, conversation_id);
     }
 
+    /// Someone is typing in `conversation_id`: to its sockets.
+    pub fn typing(
+        &self,
+        conversation_id: ConversationId,
+        role: parley_shared::api::MessageRole,
+        author_name: Option<String>,
+    ) {
+        let frame = ServerFrame::Typing {
+            conversation_id,
+            role,
+            author_name,
+        };
+        self.publish(Topic::Conversation(conversation_id), frame);
+    }
+
     /// A conversation's inbox row changed (created, or read by an operator): each dashboard
     /// of the organization re-reads it as its operator sees it.
     pub fn inbox_changed(&self, org: OrganizationId, conversation_id: ConversationId) {
@@ -174,6 +189,50 @@ pub async fn revoke(state: &State, revocation: Revocation) {
     }
 }
 
+/// Someone is typing in `conversation`: to its sockets here and on every other instance
+/// (a lost announcement only loses an indicator). Callers throttle ([`Typing`]).
+pub async fn typing(
+    state: &State,
+    organization_id: OrganizationId,
+    conversation_id: ConversationId,
+    role: parley_shared::api::MessageRole,
+    author_name: Option<String>,
+) {
+    state.hub.typing(conversation_id, role, author_name.clone());
+    let event = AnnouncedEvent::Typing {
+        organization_id,
+        conversation_id,
+        role,
+        author_name,
+    };
+    if let Err(e) = state.store.announce_now(&event).await {
+        tracing::debug!(error = %e, "announcing a typing indicator");
+    }
+}
+
+/// One socket's typing relay: at most one every
+/// [`parley_shared::limits::TYPING_RELAY_EVERY_MS`], whatever the client sends.
+#[derive(Debug, Default)]
+pub struct Typing {
+    last: Option<tokio::time::Instant>,
+}
+
+impl Typing {
+    /// Whether a typing frame received now may be relayed (and counts it if so).
+    pub fn may_relay(&mut self) -> bool {
+        let every = std::time::Duration::from_millis(parley_shared::limits::TYPING_RELAY_EVERY_MS);
+        let now = tokio::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < every)
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
+}
+
 /// Turns other instances' announcements into local live events, until `notices` ends.
 pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, hub: Arc<Hub>) {
     while let Some(notice) = notices.recv().await {
@@ -215,6 +274,12 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
             }) => {
                 hub.status_changed(organization_id, conversation_id, status, updated_at);
             }
+            Notice::Event(AnnouncedEvent::Typing {
+                conversation_id,
+                role,
+                author_name,
+                ..
+            }) => hub.typing(conversation_id, role, author_name),
             Notice::Event(AnnouncedEvent::InboxChanged {
                 organization_id,
                 conversation_id,

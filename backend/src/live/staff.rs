@@ -9,7 +9,7 @@ use crate::staff::accounts::{self, Operator};
 use crate::staff::inbox as staff;
 use crate::state::State;
 use parley_shared::ConversationId;
-use parley_shared::api::Message;
+use parley_shared::api::{Message, MessageRole};
 use parley_shared::live::ServerFrame;
 use parley_shared::staff::{StaffClientFrame, StaffServerFrame};
 use std::future::pending;
@@ -125,6 +125,7 @@ pub async fn follow<S: Socket>(
     let mut revocations = state.hub.subscribe(Topic::Account(op.user.id));
     socket::send(socket, &StaffServerFrame::Ready).await?;
     let mut followed: Option<Followed> = None;
+    let mut typing = super::Typing::default();
     let mut ping = tokio::time::interval(socket::ping_every(state));
     ping.reset();
     loop {
@@ -152,6 +153,10 @@ pub async fn follow<S: Socket>(
                         socket::send(socket, &staff_frame(message.clone())).await?;
                     }
                     Ok(LiveEvent::Frame(ServerFrame::Message { message })) if message.seq <= f.last => {}
+                    Ok(LiveEvent::Frame(ServerFrame::Typing { conversation_id, role: MessageRole::Contact, .. })) => {
+                        let frame = StaffServerFrame::Typing { conversation_id: *conversation_id };
+                        socket::send(socket, &frame).await?;
+                    }
                     // Gaps, lag and resyncs: read what is missing.
                     Ok(LiveEvent::Frame(ServerFrame::Message { .. }) | LiveEvent::Resync) | Err(RecvError::Lagged(_)) => {
                         socket::backfill(state, socket, f.id, &mut f.last, staff_frame).await?;
@@ -161,10 +166,17 @@ pub async fn follow<S: Socket>(
                 }
             },
             incoming = socket::recv(socket) => match incoming {
-                Inbound::Text(text) => {
-                    let StaffClientFrame::Follow { conversation_id, after_seq } = serde_json::from_str(&text)
-                        .map_err(|e| Outcome::Refused(Error::Validation(e.to_string())))?;
-                    followed = match conversation_id {
+                Inbound::Text(text) => match serde_json::from_str(&text)
+                    .map_err(|e| Outcome::Refused(Error::Validation(e.to_string())))?
+                {
+                    StaffClientFrame::Typing { conversation_id } => {
+                        // Only in the conversation this dashboard follows (checked as its).
+                        if followed.as_ref().is_some_and(|f| f.id == conversation_id) && typing.may_relay() {
+                            let name = Some(op.user.display_name.clone());
+                            super::typing(state, op.organization_id, conversation_id, MessageRole::Operator, name).await;
+                        }
+                    }
+                    StaffClientFrame::Follow { conversation_id, after_seq } => followed = match conversation_id {
                         Some(id) => {
                             // Subscribe first, then replay: nothing falls in between.
                             let events = state.hub.subscribe(Topic::Conversation(id));
@@ -174,8 +186,8 @@ pub async fn follow<S: Socket>(
                             Some(f)
                         }
                         None => None,
-                    };
-                }
+                    },
+                },
                 Inbound::Closed => return Err(Outcome::Gone),
                 Inbound::Control | Inbound::Binary => {}
             },

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::state::State;
 use crate::store::{ContactSession, Revocation};
 use parley_shared::ConversationId;
-use parley_shared::api::Message;
+use parley_shared::api::{Message, MessageRole};
 use parley_shared::live::{ClientFrame, ServerFrame};
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -29,15 +29,27 @@ pub fn error_frame(error: parley_shared::ErrorBody) -> ServerFrame {
 
 /// Reads the `subscribe` frame; anything else, or nothing within [`HANDSHAKE_TIMEOUT`],
 /// is refused (`bad_request`, `validation_failed`).
-async fn read_subscribe<S: Socket>(socket: &mut S) -> Result<ClientFrame, Outcome> {
+/// The first frame's subscription: (token, conversation, after `seq`).
+async fn read_subscribe<S: Socket>(
+    socket: &mut S,
+) -> Result<(String, ConversationId, u64), Outcome> {
     loop {
         let frame = tokio::time::timeout(HANDSHAKE_TIMEOUT, socket::recv(socket))
             .await
             .map_err(|_| Error::BadRequest("expected a subscribe frame".into()))?;
         match frame {
             Inbound::Text(text) => {
-                return serde_json::from_str(&text)
-                    .map_err(|e| Outcome::Refused(Error::Validation(e.to_string())));
+                return match serde_json::from_str(&text) {
+                    Ok(ClientFrame::Subscribe {
+                        token,
+                        conversation_id,
+                        after_seq,
+                    }) => Ok((token, conversation_id, after_seq)),
+                    Ok(ClientFrame::Typing) => Err(Outcome::Refused(Error::Validation(
+                        "subscribe first".into(),
+                    ))),
+                    Err(e) => Err(Outcome::Refused(Error::Validation(e.to_string()))),
+                };
             }
             Inbound::Control => continue,
             Inbound::Binary => {
@@ -82,11 +94,7 @@ fn covers(revocation: &LiveEvent, session: &ContactSession) -> bool {
 /// revocation covering it is announced (blocked contact, "verified only" turned on, on any
 /// instance), else at the next ping (expiry).
 pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outcome> {
-    let ClientFrame::Subscribe {
-        token,
-        conversation_id,
-        after_seq,
-    } = Box::pin(read_subscribe(socket)).await?;
+    let (token, conversation_id, after_seq) = Box::pin(read_subscribe(socket)).await?;
     let session = Box::pin(sessions::authenticate(state, &token)).await?;
     // Subscribe before reading the store: whatever commits after this point is announced,
     // whatever committed before it is read below, so nothing falls between the two.
@@ -108,6 +116,7 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
 
     let mut ping = tokio::time::interval(socket::ping_every(state));
     ping.reset();
+    let mut typing = super::Typing::default();
     loop {
         tokio::select! {
             event = events.recv() => match event {
@@ -132,7 +141,14 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
             },
             incoming = socket::recv(socket) => match incoming {
                 Inbound::Closed => return Err(Outcome::Gone),
-                Inbound::Text(_) | Inbound::Control | Inbound::Binary => {}
+                Inbound::Text(text) => {
+                    // The visitor types (anything else after the subscription is ignored).
+                    if matches!(serde_json::from_str(&text), Ok(ClientFrame::Typing)) && typing.may_relay() {
+                        let org = session.organization_id;
+                        super::typing(state, org, conversation_id, MessageRole::Contact, None).await;
+                    }
+                }
+                Inbound::Control | Inbound::Binary => {}
             },
             revoked = revocations.recv() => match revoked {
                 Ok(event) if covers(&event, &session) => Box::pin(sessions::still_valid(state, &session)).await?,

@@ -125,6 +125,17 @@ pub enum AnnouncedEvent {
         /// When it changed.
         updated_at: Timestamp,
     },
+    /// Someone is typing in a conversation (relayed, never stored).
+    Typing {
+        /// Its organization.
+        organization_id: OrganizationId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// `contact` or `operator`.
+        role: parley_shared::api::MessageRole,
+        /// The operator's display name.
+        author_name: Option<String>,
+    },
     /// A conversation's inbox row changed for someone without a message or status change
     /// (an operator read it: their unread count).
     InboxChanged {

@@ -195,6 +195,7 @@ fn ContactPanel(props: &ContactPanelProps) -> Html {
 struct ConversationProps {
     detail: ConversationDetail,
     messages: Vec<Message>,
+    live: LiveHandle,
 }
 
 #[function_component]
@@ -205,6 +206,8 @@ fn ConversationView(props: &ConversationProps) -> Html {
     let sending = use_state(|| false);
     let error = use_state(|| None::<String>);
     let end = use_node_ref();
+    // When the last typing frame left (ms since the epoch).
+    let typed_at = use_mut_ref(|| 0.0_f64);
     let conversation = &props.detail.conversation;
     let id = conversation.id;
 
@@ -224,12 +227,13 @@ fn ConversationView(props: &ConversationProps) -> Html {
     // Sending reads the textarea itself, not the last rendered draft, so keystrokes typed
     // faster than a re-render are not cut off; the text stays until the reply is stored.
     let send = {
-        let (ctx, draft, sending, error, composer) = (
+        let (ctx, draft, sending, error, composer, typed_at) = (
             ctx.clone(),
             draft.clone(),
             sending.clone(),
             error.clone(),
             composer.clone(),
+            typed_at.clone(),
         );
         Callback::from(move |()| {
             let Some(area) = composer.cast::<HtmlTextAreaElement>() else {
@@ -241,6 +245,8 @@ fn ConversationView(props: &ConversationProps) -> Html {
             }
             sending.set(true);
             error.set(None);
+            // The next keystroke starts a new reply: say so at once.
+            *typed_at.borrow_mut() = 0.0;
             let (ctx, draft, sending, error) =
                 (ctx.clone(), draft.clone(), sending.clone(), error.clone());
             spawn_local(async move {
@@ -286,9 +292,17 @@ fn ConversationView(props: &ConversationProps) -> Html {
         })
     };
     let oninput = {
-        let draft = draft.clone();
+        let (draft, typed_at, link) = (draft.clone(), typed_at.clone(), props.live.0.clone());
         Callback::from(move |e: InputEvent| {
-            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            // The visitor sees the operator typing: one frame per couple of seconds at most.
+            let now = js_sys::Date::now();
+            let every = f64::from(parley_shared::limits::TYPING_SEND_EVERY_MS);
+            if now - *typed_at.borrow() >= every {
+                *typed_at.borrow_mut() = now;
+                let link = link.clone();
+                spawn_local(async move { live::typing(&link, id).await });
+            }
         })
     };
     let set_status = |status: ConversationStatus, label: &'static str, class: &'static str| {
@@ -374,6 +388,9 @@ fn ConversationView(props: &ConversationProps) -> Html {
                     }
                 }) }
             </ol>
+            if ctx.typing.is_some_and(|(typing, _)| typing == id) {
+                <p class="muted visitor-typing" role="status">{ format!("{} is typing…", props.detail.contact.name) }</p>
+            }
             <div ref={end}></div>
             if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
             <form class="composer" {onsubmit}>
@@ -441,7 +458,7 @@ pub fn InboxPage(props: &InboxProps) -> Html {
                 { more }
             </nav>
             if let Some(detail) = ctx.open.clone() {
-                <ConversationView detail={detail.clone()} messages={ctx.messages.clone()} />
+                <ConversationView detail={detail.clone()} messages={ctx.messages.clone()} live={props.live.clone()} />
                 <ContactPanel key={detail.conversation.id.to_string()} detail={detail.clone()} />
             } else {
                 <section class="conversation empty"><p class="muted">{ "Select a conversation." }</p></section>

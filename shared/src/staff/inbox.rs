@@ -158,6 +158,13 @@ pub enum StaffClientFrame {
         /// Highest `seq` the client holds for it.
         after_seq: u64,
     },
+    /// The operator is typing a reply in the followed conversation (at most one every
+    /// [`crate::limits::TYPING_SEND_EVERY_MS`]); the visitor sees it. Never stored.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// The followed conversation (other IDs are ignored).
+        conversation_id: ConversationId,
+    },
 }
 
 /// Frames the server sends to a dashboard.
@@ -179,6 +186,13 @@ pub enum StaffServerFrame {
     Message {
         /// The message.
         message: Message,
+    },
+    /// The visitor is typing in the followed conversation: show it for
+    /// [`crate::limits::TYPING_SHOWN_MS`] unless another comes or their message arrives.
+    #[serde(rename_all = "camelCase")]
+    Typing {
+        /// The followed conversation.
+        conversation_id: ConversationId,
     },
     /// Refused or ended (e.g. 401 when the session expired).
     Error {

@@ -10,6 +10,7 @@ mod inbox;
 mod network;
 mod responder;
 mod support;
+mod typing;
 mod visitor;
 mod webhooks;
 mod xss;

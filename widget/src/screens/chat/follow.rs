@@ -4,6 +4,8 @@ use super::outbox::*;
 use super::state::*;
 use crate::app::{AppContext, handle_api_error};
 use crate::{api, live};
+use parley_shared::api::MessageRole;
+use parley_shared::limits::TYPING_SHOWN_MS;
 use parley_shared::live::ServerFrame;
 use parley_shared::{ConversationId, ErrorCode, MessageId};
 use std::cell::Cell;
@@ -16,6 +18,7 @@ pub(super) async fn load_and_follow(
     chat: UseReducerHandle<ChatState>,
     token: String,
     id: ConversationId,
+    typer: live::Typer,
 ) {
     let loaded = async {
         let conversation = api::conversation(&token, id).await?;
@@ -37,9 +40,27 @@ pub(super) async fn load_and_follow(
             return;
         }
     }
+    let shown = Rc::new(Cell::new(0u32));
     let on_frame = {
         let (chat, last_seq) = (chat.clone(), last_seq.clone());
         move |frame: ServerFrame| match frame {
+            ServerFrame::Typing {
+                role: MessageRole::Operator,
+                author_name,
+                ..
+            } => {
+                // Shown until its own timer ends (a newer indicator outlives it).
+                let n = shown.get() + 1;
+                shown.set(n);
+                chat.dispatch(ChatAction::Typing(author_name.unwrap_or_default(), n));
+                let chat = chat.clone();
+                yew::platform::spawn_local(async move {
+                    let shown = std::time::Duration::from_millis(u64::from(TYPING_SHOWN_MS));
+                    gloo_timers::future::sleep(shown).await;
+                    chat.dispatch(ChatAction::TypingEnded(n));
+                });
+            }
+            ServerFrame::Typing { .. } => {}
             ServerFrame::Message { message } => {
                 last_seq.set(last_seq.get().max(message.seq));
                 chat.dispatch(ChatAction::Confirmed(message));
@@ -71,7 +92,7 @@ pub(super) async fn load_and_follow(
             }
         }
     };
-    let refusal = live::follow(token, id, last_seq, on_frame, on_connected).await;
+    let refusal = live::follow(token, id, last_seq, on_frame, on_connected, typer).await;
     if matches!(
         refusal.code,
         Some(ErrorCode::SessionExpired | ErrorCode::SessionInvalid)

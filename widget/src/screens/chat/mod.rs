@@ -68,6 +68,9 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     let end = use_node_ref();
     let id = props.conversation_id;
     let new = props.new;
+    let typer = use_memo((), |_| crate::live::Typer::default());
+    // When the last typing frame left (ms since the epoch).
+    let typed_at = use_mut_ref(|| 0.0_f64);
     let token = ctx
         .session
         .as_ref()
@@ -75,7 +78,8 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         .unwrap_or_default();
 
     {
-        let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
+        let (ctx, chat, token, typer) =
+            (ctx.clone(), chat.clone(), token.clone(), (*typer).clone());
         use_effect_with((id, new), move |&(id, new)| {
             let task = async move {
                 if new {
@@ -85,7 +89,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
                         Vec::new(),
                     ));
                 } else {
-                    load_and_follow(ctx, chat, token, id).await;
+                    load_and_follow(ctx, chat, token, id, typer).await;
                 }
             };
             let (task, handle): (_, AbortHandle) = abortable(task);
@@ -136,12 +140,19 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         })
     };
     let send = {
-        let (chat, draft, deliver) = (chat.clone(), draft.clone(), deliver.clone());
+        let (chat, draft, deliver, typed_at) = (
+            chat.clone(),
+            draft.clone(),
+            deliver.clone(),
+            typed_at.clone(),
+        );
         Callback::from(move |content: String| {
             if content.trim().is_empty() || chat.status == Some(ConversationStatus::Resolved) {
                 return;
             }
             draft.set(String::new());
+            // The next keystroke starts a new message: say so at once.
+            *typed_at.borrow_mut() = 0.0;
             let message = Message {
                 id: MessageId::new_random(),
                 conversation_id: id,
@@ -193,9 +204,17 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         })
     };
     let oninput = {
-        let draft = draft.clone();
+        let (draft, typer, typed_at) = (draft.clone(), typer.clone(), typed_at.clone());
         Callback::from(move |e: InputEvent| {
-            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+            draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            // The team sees the visitor typing: one frame per couple of seconds at most.
+            let now = js_sys::Date::now();
+            let every = f64::from(parley_shared::limits::TYPING_SEND_EVERY_MS);
+            if now - *typed_at.borrow() >= every {
+                *typed_at.borrow_mut() = now;
+                let typer = (*typer).clone();
+                spawn_local(async move { typer.typing().await });
+            }
         })
     };
     let back = {
@@ -324,6 +343,14 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             </li>
         }
     });
+    let person_typing = chat.typing.as_ref().filter(|_| chat.draft.is_none()).map(|(name, _)| {
+        html! {
+            <li class="message theirs operator person-typing">
+                <div class="meta"><span class="author">{ name.clone() }</span></div>
+                <div class="bubble typing" aria-label={format!("{name} is typing")}><span></span><span></span><span></span></div>
+            </li>
+        }
+    });
     let talk_to_person = {
         let (ctx, chat, token) = (ctx.clone(), chat.clone(), token.clone());
         Callback::from(move |_| {
@@ -390,7 +417,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <main class="screen chat" data-conversation-id={id.to_string()}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
-                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }</ol>
+                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }{ person_typing }</ol>
                 { suggestions }
                 <div ref={end}></div>
             </main>

@@ -42,6 +42,9 @@ pub(super) struct ChatState {
     /// The assistant's answer being written: its future ID, author and text so far (empty:
     /// typing indicator).
     pub(super) draft: Option<(MessageId, String, String)>,
+    /// An operator is typing: their name, and which indicator this is (the timer that hides
+    /// it ends only its own).
+    pub(super) typing: Option<(String, u32)>,
 }
 
 pub(super) enum ChatAction {
@@ -53,6 +56,10 @@ pub(super) enum ChatAction {
     Status(ConversationStatus),
     /// The assistant is writing (frame `draft`).
     Draft(MessageId, String, String),
+    /// An operator is typing (name, indicator number).
+    Typing(String, u32),
+    /// Indicator `n` has been shown long enough.
+    TypingEnded(u32),
     /// Show this sibling at its fork (`‹ ›` navigation).
     Choose(Option<MessageId>, MessageId),
     Connected(bool),
@@ -69,6 +76,10 @@ impl ChatState {
         }
         if self.draft.as_ref().is_some_and(|d| d.0 == message.id) {
             self.draft = None;
+        }
+        // The operator's message replaces their typing indicator.
+        if message.role == parley_shared::api::MessageRole::Operator {
+            self.typing = None;
         }
         match self.items.iter_mut().find(|i| i.message.id == message.id) {
             Some(item) => {
@@ -129,6 +140,12 @@ impl Reducible for ChatState {
                 // A late piece of an answer already stored changes nothing.
                 if !next.items.iter().any(|i| i.message.id == id) {
                     next.draft = Some((id, author, content));
+                }
+            }
+            ChatAction::Typing(name, n) => next.typing = Some((name, n)),
+            ChatAction::TypingEnded(n) => {
+                if next.typing.as_ref().is_some_and(|(_, shown)| *shown == n) {
+                    next.typing = None;
                 }
             }
             ChatAction::Choose(parent, id) => {
@@ -308,5 +325,22 @@ mod tests {
         assert_eq!(state.link, Link::Down);
         assert_eq!(state.status, Some(ConversationStatus::Escalated));
         assert_eq!(state.error.as_deref(), Some("gone"));
+    }
+
+    #[test]
+    fn an_operator_typing_shows_until_their_message_or_its_own_timer() {
+        let state = Rc::new(ChatState::default());
+        let state = state.reduce(ChatAction::Typing("Camille".into(), 1));
+        let state = state.reduce(ChatAction::Typing("Camille".into(), 2));
+        // The first indicator's timer does not hide the second.
+        let state = state.reduce(ChatAction::TypingEnded(1));
+        assert_eq!(state.typing, Some(("Camille".into(), 2)));
+        let state = state.reduce(ChatAction::TypingEnded(2));
+        assert_eq!(state.typing, None);
+        let state = state.reduce(ChatAction::Typing("Camille".into(), 3));
+        let mut reply = message(MessageId::new_random(), 1, "Bonjour");
+        reply.role = MessageRole::Operator;
+        let state = state.reduce(ChatAction::Confirmed(reply));
+        assert_eq!(state.typing, None, "the message replaces the indicator");
     }
 }
