@@ -832,6 +832,74 @@ mod live {
         assert!(quiet.is_err(), "unexpected frame {quiet:?}");
     }
 
+    /// Typing: a burst of frames from the widget reaches the dashboard that follows the
+    /// conversation once (the relay's throttle), before the message that ends it; the
+    /// operator's typing reaches the widget with their name.
+    #[tokio::test]
+    async fn typing_is_relayed_once_per_burst_both_ways() {
+        use crate::live::Live;
+        use parley_shared::api::MessageRole;
+        use parley_shared::live::{ClientFrame, ServerFrame};
+        let app = TestApp::spawn().await;
+        let staff = app.sign_up("typing@example.com", "Typing").await;
+        let visitor = app.visitor(staff.org(), "Tia").await;
+        let conversation = visitor.start_conversation().await;
+        visitor.say(conversation.id, "hello").await;
+        let mut socket = staff.live().await;
+        assert_eq!(next(&mut socket).await, StaffServerFrame::Ready);
+        let follow = StaffClientFrame::Follow {
+            conversation_id: Some(conversation.id),
+            after_seq: 0,
+        };
+        socket
+            .send(WsMessage::text(serde_json::to_string(&follow).unwrap()))
+            .await
+            .unwrap();
+        // The replay says the follow is in place.
+        assert!(
+            matches!(next(&mut socket).await, StaffServerFrame::Message { message } if message.seq == 1)
+        );
+        let mut widget = Live::subscribed(&app, &visitor, conversation.id, 1).await;
+        for _ in 0..10 {
+            widget.send(&ClientFrame::Typing).await;
+        }
+        visitor.say(conversation.id, "where is my order?").await;
+        let mut typing = 0;
+        loop {
+            match next(&mut socket).await {
+                StaffServerFrame::Typing { conversation_id } => {
+                    assert_eq!(conversation_id, conversation.id);
+                    typing += 1;
+                }
+                StaffServerFrame::Message { message } if message.seq == 2 => break,
+                _ => {}
+            }
+        }
+        assert_eq!(typing, 1, "one relayed frame for a burst of ten");
+
+        let typing = StaffClientFrame::Typing {
+            conversation_id: conversation.id,
+        };
+        socket
+            .send(WsMessage::text(serde_json::to_string(&typing).unwrap()))
+            .await
+            .unwrap();
+        loop {
+            if let ServerFrame::Typing {
+                role: MessageRole::Operator,
+                author_name,
+                ..
+            } = widget.next().await
+            {
+                assert_eq!(
+                    author_name.as_deref(),
+                    Some(staff.me.user.display_name.as_str())
+                );
+                break;
+            }
+        }
+    }
+
     #[tokio::test]
     async fn following_another_organizations_conversation_is_refused() {
         let app = TestApp::spawn().await;

@@ -191,6 +191,12 @@ async fn an_expired_session_is_refused_live_with_session_expired() {
 }
 
 impl Live {
+    /// Sends a frame as the widget would.
+    pub async fn send(&mut self, frame: &ClientFrame) {
+        let text = serde_json::to_string(frame).unwrap();
+        self.socket.send(WsMessage::text(text)).await.unwrap();
+    }
+
     /// Waits until the server closes this socket (e.g. its instance died).
     pub async fn closed(&mut self) {
         loop {
