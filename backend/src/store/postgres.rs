@@ -74,11 +74,11 @@ impl PgStore {
             inserts,
             listening: Arc::new(AtomicBool::new(false)),
         };
-        let mut listener = PgListener::connect_with(&store.writer).await?;
-        listener.listen(CHANNEL).await?;
+        let listener = new_listener(&store.writer).await?;
         store.listening.store(true, Ordering::Relaxed);
         let (tx, rx) = mpsc::channel(NOTICE_BUFFER);
         tokio::spawn(listen(
+            store.writer.clone(),
             listener,
             store.instance,
             tx,
@@ -151,10 +151,18 @@ impl super::Announcer for PgStore {
     }
 }
 
-/// Forwards other instances' announcements until the receiver is dropped. A lost
-/// connection is reported as a gap and re-established at once (LISTEN again, every second
-/// until it works); `listening` says whether it is up (`/readyz`).
+/// A connection listening on [`CHANNEL`].
+async fn new_listener(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Forwards other instances' announcements until the receiver is dropped. A lost or failed
+/// connection is reported as a gap and replaced at once by a new listening one (every second
+/// until that works); `listening` says whether one is up (`/readyz`).
 async fn listen(
+    pool: PgPool,
     mut listener: PgListener,
     me: uuid::Uuid,
     tx: mpsc::Sender<super::Notice>,
@@ -162,11 +170,12 @@ async fn listen(
 ) {
     loop {
         if !listening.load(Ordering::Relaxed) {
-            // PgListener reconnects (and listens again) on its next call: make one now, so
-            // the state is known instead of waiting for an announcement.
-            match listener.listen(CHANNEL).await {
-                Ok(()) => {
+            // A fresh listener rather than the failed one's own reconnection, whose state
+            // after some errors is not known.
+            match new_listener(&pool).await {
+                Ok(fresh) => {
                     tracing::info!("listening for other instances' changes again");
+                    listener = fresh;
                     listening.store(true, Ordering::Relaxed);
                 }
                 Err(e) => {
