@@ -16,6 +16,11 @@ use std::rc::Rc;
 pub struct Typer(Rc<RefCell<Option<SplitSink<WebSocket, WsMessage>>>>);
 
 impl Typer {
+    /// Whether a socket is open to carry typing frames.
+    pub fn connected(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
     /// Tells the team the visitor is typing (nothing when not connected: it is only a hint).
     pub async fn typing(&self) {
         let Ok(text) = serde_json::to_string(&ClientFrame::Typing) else {

@@ -44,6 +44,8 @@ async fn typing_scenario(
     .click()
     .await?;
     wait_css(operator, ".composer textarea").await?;
+    // The widget's live socket opens once the first message created the conversation.
+    wait_css(visitor, ".screen.chat[data-live='up']").await?;
 
     // The visitor types (without sending): the operator sees it, then it goes by itself.
     let since = Instant::now();

@@ -208,9 +208,10 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         Callback::from(move |e: InputEvent| {
             draft.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
             // The team sees the visitor typing: one frame per couple of seconds at most.
+            // (Keystrokes while not connected do not use up the interval.)
             let now = js_sys::Date::now();
             let every = f64::from(parley_shared::limits::TYPING_SEND_EVERY_MS);
-            if now - *typed_at.borrow() >= every {
+            if typer.connected() && now - *typed_at.borrow() >= every {
                 *typed_at.borrow_mut() = now;
                 let typer = (*typer).clone();
                 spawn_local(async move { typer.typing().await });
@@ -414,7 +415,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <Header title={super::title(&ctx)} on_back={back}
                 menu={vec![(AttrValue::from("Start a new conversation"), new_conversation.clone())]} />
             { status_bar }
-            <main class="screen chat" data-conversation-id={id.to_string()}>
+            <main class="screen chat" data-conversation-id={id.to_string()} data-live={if chat.link == Link::Up { "up" } else { "down" }}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
                 <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }{ person_typing }</ol>

@@ -117,10 +117,17 @@ impl Reducible for ChatState {
                 }
             }
             ChatAction::Confirmed(m) => next.confirm(m),
-            ChatAction::Pending(m) => next.items.push(Item {
-                message: m,
-                delivery: Delivery::Sending,
-            }),
+            // Shown once however often it is queued (the first message of a new chat is
+            // posted, then found again in the outbox when the chat loads): a second item
+            // would stay "Sending…" after the first was confirmed.
+            ChatAction::Pending(m) => match next.items.iter_mut().find(|i| i.message.id == m.id) {
+                Some(item) if item.delivery != Delivery::Sent => item.delivery = Delivery::Sending,
+                Some(_) => {}
+                None => next.items.push(Item {
+                    message: m,
+                    delivery: Delivery::Sending,
+                }),
+            },
             ChatAction::Failed(id, why) => {
                 if let Some(item) = next
                     .items
@@ -342,5 +349,21 @@ mod tests {
         reply.role = MessageRole::Operator;
         let state = state.reduce(ChatAction::Confirmed(reply));
         assert_eq!(state.typing, None, "the message replaces the indicator");
+    }
+
+    #[test]
+    fn a_message_queued_twice_is_shown_once_and_confirmed_once() {
+        let id = MessageId::new_random();
+        let pending = message(id, 0, "one");
+        let state = Rc::new(ChatState::default())
+            .reduce(ChatAction::Pending(pending.clone()))
+            .reduce(ChatAction::Pending(pending.clone()));
+        assert_eq!(state.items.len(), 1);
+        let state = state.reduce(ChatAction::Confirmed(message(id, 1, "one")));
+        assert_eq!(state.items.len(), 1);
+        assert_eq!(state.items[0].delivery, Delivery::Sent);
+        // Queued again once stored: it stays sent.
+        let state = state.reduce(ChatAction::Pending(pending));
+        assert_eq!(state.items[0].delivery, Delivery::Sent);
     }
 }
