@@ -78,7 +78,7 @@ pub trait Kind: Send + Sync + 'static {
 }
 
 /// The workers' wake-up bells, one per kind (a job recorded by this process is run at
-/// once instead of at the next poll), and a count of the jobs this process finished.
+/// once instead of at the next poll), and a count of the job runs this process ended.
 pub struct Bells {
     bells: Mutex<HashMap<&'static str, Arc<Notify>>>,
     finished: watch::Sender<u64>,
@@ -94,8 +94,9 @@ impl Default for Bells {
 }
 
 impl Bells {
-    /// Changes each time this process finishes a job (done, dropped or given up): watch it
-    /// to re-check the queue after each job's end rather than at fixed times.
+    /// Changes each time a run of a job ends in this process (done, dropped, given up, or put
+    /// back for a retry): watch it to re-check the queue after each run rather than at fixed
+    /// times.
     pub fn finished(&self) -> watch::Receiver<u64> {
         self.finished.subscribe()
     }
@@ -145,6 +146,7 @@ pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
             state.store.retry_job(job.id, at, &why).await?;
             metrics::counter!("parley_jobs_total", "kind" => kind.name(), "outcome" => "retry")
                 .increment(1);
+            state.jobs.finished.send_modify(|n| *n += 1);
             return Ok(true);
         }
         Outcome::Retry(why) | Outcome::GiveUp(why) => {

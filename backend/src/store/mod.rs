@@ -198,6 +198,8 @@ pub trait Maintenance: Send + Sync {
     /// Whether other instances' changes reach this one (PostgreSQL's LISTEN connection is
     /// up); `None` where no other instance can exist (SQLite).
     fn listening(&self) -> Option<bool>;
+    /// [`Maintenance::listening`] as it changes, to wait for (`None` on SQLite).
+    fn listening_changes(&self) -> Option<tokio::sync::watch::Receiver<bool>>;
     /// What the database's own consistency check reports; empty when sound (SQLite
     /// `PRAGMA integrity_check`; PostgreSQL: a round trip, its pages are checksummed).
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError>;

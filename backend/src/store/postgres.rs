@@ -12,8 +12,7 @@
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::group::{GroupCommit, Outcomes};
 
@@ -34,7 +33,7 @@ pub struct PgStore {
     instance: uuid::Uuid,
     inserts: GroupCommit,
     /// Whether the LISTEN connection is up (other instances' changes reach this one).
-    listening: Arc<AtomicBool>,
+    listening: Arc<watch::Sender<bool>>,
 }
 
 /// What one instance tells the others (the NOTIFY payload, JSON; far below the 8,000-byte
@@ -72,10 +71,10 @@ impl PgStore {
             reader: pool,
             instance,
             inserts,
-            listening: Arc::new(AtomicBool::new(false)),
+            listening: Arc::new(watch::Sender::new(false)),
         };
         let listener = new_listener(&store.writer).await?;
-        store.listening.store(true, Ordering::Relaxed);
+        store.listening.send_replace(true);
         let (tx, rx) = mpsc::channel(NOTICE_BUFFER);
         tokio::spawn(listen(
             store.writer.clone(),
@@ -130,7 +129,11 @@ impl super::Maintenance for PgStore {
     }
 
     fn listening(&self) -> Option<bool> {
-        Some(self.listening.load(Ordering::Relaxed))
+        Some(*self.listening.borrow())
+    }
+
+    fn listening_changes(&self) -> Option<watch::Receiver<bool>> {
+        Some(self.listening.subscribe())
     }
 
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
@@ -166,17 +169,17 @@ async fn listen(
     mut listener: PgListener,
     me: uuid::Uuid,
     tx: mpsc::Sender<super::Notice>,
-    listening: Arc<AtomicBool>,
+    listening: Arc<watch::Sender<bool>>,
 ) {
     loop {
-        if !listening.load(Ordering::Relaxed) {
+        if !*listening.borrow() {
             // A fresh listener rather than the failed one's own reconnection, whose state
             // after some errors is not known.
             match new_listener(&pool).await {
                 Ok(fresh) => {
                     tracing::info!("listening for other instances' changes again");
                     listener = fresh;
-                    listening.store(true, Ordering::Relaxed);
+                    listening.send_replace(true);
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "LISTEN failed; retrying in 1 s");
@@ -196,12 +199,12 @@ async fn listen(
             },
             Ok(None) => {
                 tracing::warn!("lost the LISTEN connection; reconnecting");
-                listening.store(false, Ordering::Relaxed);
+                listening.send_replace(false);
                 super::Notice::Gap
             }
             Err(e) => {
                 tracing::warn!(error = %e, "LISTEN failed; reconnecting");
-                listening.store(false, Ordering::Relaxed);
+                listening.send_replace(false);
                 super::Notice::Gap
             }
         };

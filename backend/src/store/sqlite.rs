@@ -124,6 +124,10 @@ impl super::Maintenance for SqliteStore {
         None
     }
 
+    fn listening_changes(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        None
+    }
+
     async fn integrity_problems(&self) -> Result<Vec<String>, StoreError> {
         let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_all(&self.reader)

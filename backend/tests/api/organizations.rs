@@ -225,27 +225,25 @@ async fn readiness_follows_the_listen_connection_on_postgresql() {
     .await
     .unwrap();
     assert!(!cut.is_empty(), "connections to cut");
-    // Waits for `/readyz` to answer `wanted` with a body containing `says`.
-    let readiness = async |wanted: StatusCode, says: &str| {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let response = app.client.get(app.url("/readyz")).send().await.unwrap();
-            let status = response.status();
-            let text = response.text().await.unwrap();
-            if status == wanted && text.contains(says) {
-                return text;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "/readyz never answered {wanted} with {says:?}; last: {status} {text}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+    // Waits for the listener to be `up` (or down), as it changes (bounded).
+    let mut changes = app.state.store.listening_changes().unwrap();
+    let mut listening = async |up: bool| {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            changes.wait_for(|now| *now == up),
+        )
+        .await
+        .expect("the listener changes within 20 s")
+        .unwrap();
     };
     // The database refuses connections: the listener cannot come back, so not ready.
-    let down = readiness(StatusCode::SERVICE_UNAVAILABLE, "LISTEN").await;
-    let body: parley_shared::ErrorBody = serde_json::from_str(&down).unwrap();
-    assert_eq!(body.code, Some(ErrorCode::NotReady));
+    listening(false).await;
+    let down = app.client.get(app.url("/readyz")).send().await.unwrap();
+    let body = assert_error(down, StatusCode::SERVICE_UNAVAILABLE, ErrorCode::NotReady).await;
+    assert!(body.message.contains("LISTEN"), "{}", body.message);
     sqlx::query(allow(true)).execute(&mut admin).await.unwrap();
-    assert_eq!(readiness(StatusCode::OK, "ready").await, "ready");
+    listening(true).await;
+    let up = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(up.status(), StatusCode::OK);
+    assert_eq!(up.text().await.unwrap(), "ready");
 }

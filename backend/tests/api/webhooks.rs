@@ -241,16 +241,17 @@ async fn an_endpoint_failing_for_a_day_is_disabled_and_can_be_enabled_again() {
     let mut receiver = Receiver::start(&[500, 500, 500]).await;
     let endpoint = register(&staff, &receiver.url, &["conversation.created"]).await;
     let visitor = app.visitor(staff.org(), "Max").await;
+    let mut runs = app.state.jobs.finished();
     visitor.start_conversation().await;
     assert_eq!(receiver.next().await.status, 500);
-    // Once the first failure is recorded, a day passes before the next attempt.
+    // Once the first failure is recorded (re-checked at the end of each job run), a day
+    // passes before the next attempt.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while log(&staff, &endpoint).await.first().map(|d| d.attempts) != Some(1) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "first attempt not logged"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::timeout_at(deadline, runs.changed())
+            .await
+            .expect("the first attempt is logged within 20 s")
+            .unwrap();
     }
     app.clock.advance_secs(24 * 3600 + 1);
     assert_eq!(receiver.next().await.status, 500);
@@ -465,8 +466,12 @@ async fn endpoints_are_checked_scoped_and_managed_by_api_key_too() {
 }
 
 /// A `parley serve` process with quick webhook retries, sending to loopback; killed when
-/// dropped.
-async fn parley(dir: &std::path::Path, db: Option<&str>) -> (tokio::process::Child, String) {
+/// dropped. Each delivery job it finishes (its JSON debug log line) is sent on `delivered`.
+async fn parley(
+    dir: &std::path::Path,
+    db: Option<&str>,
+    delivered: &tokio::sync::mpsc::UnboundedSender<()>,
+) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_parley"));
     command
@@ -481,13 +486,24 @@ async fn parley(dir: &std::path::Path, db: Option<&str>) -> (tokio::process::Chi
         ])
         .arg("--data-dir")
         .arg(dir)
+        .args(["--log-format", "json"])
+        .env("RUST_LOG", "warn,parley_backend::jobs=debug")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     if let Some(url) = db {
         command.args(["--database-url", url]);
     }
     let mut child = command.spawn().unwrap();
+    let mut log = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let delivered = delivered.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = log.next_line().await {
+            if line.contains("job finished") && line.contains(delivery::DELIVER) {
+                let _ = delivered.send(());
+            }
+        }
+    });
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next_line().await.unwrap().unwrap();
     let base = first
@@ -536,6 +552,16 @@ async fn remote_visitor(base: &str, org: &str, n: usize) {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
+/// Waits (20 s at most) until `count` delivery jobs have finished in the processes.
+async fn finished_deliveries(done: &mut tokio::sync::mpsc::UnboundedReceiver<()>, count: usize) {
+    for _ in 0..count {
+        tokio::time::timeout(Duration::from_secs(20), done.recv())
+            .await
+            .expect("a delivery job finishes within 20 s")
+            .unwrap();
+    }
+}
+
 async fn remote_log(base: &str, cookie: &str, endpoint: &WebhookEndpoint) -> Vec<WebhookDelivery> {
     reqwest::Client::new()
         .get(format!(
@@ -557,7 +583,8 @@ async fn a_restart_between_attempts_loses_no_delivery_and_duplicates_none_after_
     let db = TestDb::create().await;
     let url = db.as_ref().map(|d| d.url.clone());
     let mut receiver = Receiver::start(&[503]).await;
-    let (mut first, base) = parley(dir.path(), url.as_deref()).await;
+    let (tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let (mut first, base) = parley(dir.path(), url.as_deref(), &tx).await;
     let (cookie, org, endpoint) = remote_setup(&base, &receiver.url, "o@restart.test").await;
     remote_visitor(&base, &org, 1).await;
     let failed = receiver.next().await;
@@ -565,26 +592,17 @@ async fn a_restart_between_attempts_loses_no_delivery_and_duplicates_none_after_
     // Killed while its delivery waits for a retry (or, at worst, before it recorded the
     // attempt: its lease then runs out and another process takes the job over).
     first.kill().await.unwrap();
-    let (mut second, base) = parley(dir.path(), url.as_deref()).await;
+    let (mut second, base) = parley(dir.path(), url.as_deref(), &tx).await;
     let delivered = receiver.next().await;
     assert_eq!((delivered.status, delivered.id()), (200, failed.id()));
     assert!(delivered.verifies_with(&endpoint.secret));
     // The log says delivered once the job is done (polled with a deadline).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let logged = remote_log(&base, &cookie, &endpoint).await;
-        if logged[0].state == WebhookDeliveryState::Delivered {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not marked delivered: {logged:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    finished_deliveries(&mut done, 1).await;
+    let logged = remote_log(&base, &cookie, &endpoint).await;
+    assert_eq!(logged[0].state, WebhookDeliveryState::Delivered);
     // Another restart, then a new event: it arrives, the delivered one does not again.
     second.kill().await.unwrap();
-    let (_third, base) = parley(dir.path(), url.as_deref()).await;
+    let (_third, base) = parley(dir.path(), url.as_deref(), &tx).await;
     remote_visitor(&base, &org, 2).await;
     let next = receiver.next().await;
     assert_ne!(next.id(), failed.id());
@@ -606,8 +624,9 @@ async fn on_two_instances_each_event_is_delivered_once() {
     };
     let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let mut receiver = Receiver::start(&[]).await;
-    let (_a, a) = parley(a_dir.path(), Some(&db.url)).await;
-    let (_b, b) = parley(b_dir.path(), Some(&db.url)).await;
+    let (tx, mut done) = tokio::sync::mpsc::unbounded_channel();
+    let (_a, a) = parley(a_dir.path(), Some(&db.url), &tx).await;
+    let (_b, b) = parley(b_dir.path(), Some(&db.url), &tx).await;
     let (cookie, org, endpoint) = remote_setup(&a, &receiver.url, "o@twice.test").await;
     let events = 20;
     for n in 0..events {
@@ -623,22 +642,15 @@ async fn on_two_instances_each_event_is_delivered_once() {
     let last = receiver.next().await;
     assert!(ids.insert(last.id()));
     assert!(receiver.pending().is_empty());
-    // The last attempt is recorded just after its answer: read the log until it is.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let logged = loop {
-        let logged = remote_log(&a, &cookie, &endpoint).await;
-        if logged
+    // Each delivery job's end is logged by its process: wait for all of them.
+    finished_deliveries(&mut done, events + 1).await;
+    let logged = remote_log(&a, &cookie, &endpoint).await;
+    assert!(
+        logged
             .iter()
-            .all(|d| d.state == WebhookDeliveryState::Delivered)
-        {
-            break logged;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all delivered: {logged:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+            .all(|d| d.state == WebhookDeliveryState::Delivered),
+        "{logged:?}"
+    );
     assert_eq!(logged.len(), events + 1);
     assert!(logged.iter().all(|d| d.attempts == 1), "{logged:?}");
 }
