@@ -77,26 +77,31 @@ pub trait JobStore: Send + Sync {
     async fn job_backlog(&self, now: Timestamp) -> Result<Vec<JobBacklog>, StoreError>;
 }
 
+/// The statement recording `$job` (a [`NewJob`]) due at once, with its binds (an existing ID
+/// records nothing); run it on a pool or inside a transaction.
+macro_rules! enqueue_job_query {
+    ($job:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
+             attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind($job.id.to_string())
+        .bind($job.kind)
+        .bind($job.organization_id.to_string())
+        .bind($job.conversation_id.map(|c| c.to_string()))
+        .bind(&$job.payload)
+        .bind($now.unix_millis())
+    };
+}
+
 /// Implements [`JobStore`] for a SQL store (see `sql.rs`).
 macro_rules! impl_job_store {
     ($store:ty, $db:ty, $row:ty) => {
         #[async_trait]
         impl $crate::store::JobStore for $store {
             async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<bool, StoreError> {
-                let done = sqlx::query(
-                    "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
-                     attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, \
-                     $6) \
-                     ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(job.id.to_string())
-                .bind(job.kind)
-                .bind(job.organization_id.to_string())
-                .bind(job.conversation_id.map(|c| c.to_string()))
-                .bind(&job.payload)
-                .bind(now.unix_millis())
-                .execute(&self.writer)
-                .await?;
+                let done = enqueue_job_query!(job, now).execute(&self.writer).await?;
                 Ok(done.rows_affected() == 1)
             }
 

@@ -190,12 +190,7 @@ macro_rules! impl_webhook_store {
                 .bind(org.to_string())
                 .fetch_all(&self.reader)
                 .await?;
-                let mut endpoints = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let events = events_of(&self.reader, &r.try_get::<String, _>("id")?).await?;
-                    endpoints.push(endpoint_from_row(r, events)?);
-                }
-                Ok(endpoints)
+                with_events(&self.reader, &rows).await
             }
 
             async fn webhook_endpoint(
@@ -308,12 +303,7 @@ macro_rules! impl_webhook_store {
                 .bind(event.as_str())
                 .fetch_all(&self.writer)
                 .await?;
-                let mut endpoints = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let events = events_of(&self.writer, &r.try_get::<String, _>("id")?).await?;
-                    endpoints.push(endpoint_from_row(r, events)?);
-                }
-                Ok(endpoints)
+                with_events(&self.writer, &rows).await
             }
 
             async fn record_webhook_event(
@@ -335,19 +325,7 @@ macro_rules! impl_webhook_store {
                 if !listening {
                     return Ok(false);
                 }
-                let done = sqlx::query(
-                    "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, \
-                     state, attempts, run_at, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) ON CONFLICT (id) DO NOTHING",
-                )
-                .bind(job.id.to_string())
-                .bind(job.kind)
-                .bind(job.organization_id.to_string())
-                .bind(job.conversation_id.map(|c| c.to_string()))
-                .bind(&job.payload)
-                .bind(now.unix_millis())
-                .execute(&self.writer)
-                .await?;
+                let done = enqueue_job_query!(job, now).execute(&self.writer).await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -382,7 +360,7 @@ macro_rules! impl_webhook_store {
                     .execute(&mut *tx)
                     .await?;
                     if let Some(job) = &n.job {
-                        insert_job(&mut tx, job, now).await?;
+                        enqueue_job_query!(job, now).execute(&mut *tx).await?;
                     }
                 }
                 tx.commit().await?;
@@ -519,7 +497,7 @@ macro_rules! impl_webhook_store {
                 let Some(row) = row else {
                     return Ok(None);
                 };
-                insert_job(&mut tx, job, now).await?;
+                enqueue_job_query!(job, now).execute(&mut *tx).await?;
                 tx.commit().await?;
                 delivery_from_row(&row, "").map(Some)
             }
@@ -546,6 +524,19 @@ macro_rules! impl_webhook_store {
             Ok(())
         }
 
+        /// Endpoint rows (`SELECT e.*`) with their event types.
+        async fn with_events(
+            pool: &sqlx::Pool<$db>,
+            rows: &[$row],
+        ) -> Result<Vec<EndpointRow>, StoreError> {
+            let mut endpoints = Vec::with_capacity(rows.len());
+            for r in rows {
+                let events = events_of(pool, &r.try_get::<String, _>("id")?).await?;
+                endpoints.push(endpoint_from_row(r, events)?);
+            }
+            Ok(endpoints)
+        }
+
         /// An endpoint's event types, in their listing order.
         async fn events_of(
             pool: &sqlx::Pool<$db>,
@@ -566,28 +557,6 @@ macro_rules! impl_webhook_store {
                 .collect::<Result<Vec<_>, _>>()?;
             events.sort();
             Ok(events)
-        }
-
-        /// Records a job due at once in `tx` (an existing ID is kept).
-        async fn insert_job(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            job: &NewJob,
-            now: Timestamp,
-        ) -> Result<(), StoreError> {
-            sqlx::query(
-                "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
-                 attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(job.id.to_string())
-            .bind(job.kind)
-            .bind(job.organization_id.to_string())
-            .bind(job.conversation_id.map(|c| c.to_string()))
-            .bind(&job.payload)
-            .bind(now.unix_millis())
-            .execute(&mut **tx)
-            .await?;
-            Ok(())
         }
     };
 }
