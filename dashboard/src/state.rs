@@ -264,6 +264,9 @@ mod tests {
                 last_message: None,
                 responder_active: true,
                 project_id: None,
+                contact_read_seq: 0,
+                staff_read_seq: 0,
+                unread_count: 0,
             },
             contact: ContactSummary {
                 name: "Zoé".into(),

@@ -31,6 +31,12 @@ pub struct WidgetConfig {
     /// identified ([`Identity`]); the widget then shows no name/email form.
     #[serde(default)]
     pub identity_required: bool,
+    /// The usual time to a person's reply (minutes), stated after "Talk to a person".
+    #[serde(default)]
+    pub reply_time_minutes: Option<u32>,
+    /// Whether the launcher previews an unread reply beside its badge.
+    #[serde(default)]
+    pub unread_preview: bool,
 }
 
 /// Browser facts the widget reports when a contact session starts (seed 001's
@@ -306,6 +312,16 @@ pub struct Conversation {
     /// The project (website) it started on, if the widget named one.
     #[serde(default)]
     pub project_id: Option<crate::ids::ProjectId>,
+    /// The highest `seq` the visitor has seen (0: none): the team's "Seen" under its replies.
+    #[serde(default)]
+    pub contact_read_seq: u64,
+    /// The highest `seq` any operator has seen (0: none): the visitor's "Seen".
+    #[serde(default)]
+    pub staff_read_seq: u64,
+    /// Replies (from an operator or the assistant) after `contactReadSeq`: the visitor's
+    /// unread count (the widget's list and launcher badge).
+    #[serde(default)]
+    pub unread_count: u32,
 }
 
 /// `POST /api/widget/conversations/{id}/messages`: a contact's message.

@@ -222,6 +222,13 @@ pub const TYPING_RELAY_EVERY_MS: u64 = 1500;
 /// message itself comes first (a dropped connection cannot leave it on).
 pub const TYPING_SHOWN_MS: u32 = 6000;
 
+/// The longest usual reply time an organization may state (minutes: a day).
+pub const MAX_REPLY_TIME_MINUTES: u32 = 1440;
+
+/// A widget's `watch` socket follows at most this many of its session's conversations (the
+/// most recent): a visitor's list, not an archive.
+pub const WATCH_CONVERSATIONS: usize = 50;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,20 @@ pub enum ClientFrame {
     /// The visitor is typing in the subscribed conversation (at most one every
     /// [`crate::limits::TYPING_SEND_EVERY_MS`]). Relayed to the team, never stored.
     Typing,
+    /// The visitor has seen the subscribed conversation up to `seq` (sent while the widget is
+    /// open, visible and showing it). Stored, never moving backwards; the team sees "Seen".
+    Read {
+        /// The highest `seq` shown to the visitor.
+        seq: u64,
+    },
+    /// Instead of `subscribe`: follow the session's conversations as a list (unread counts,
+    /// last message, status), for the selection screen and the launcher's unread badge. The
+    /// server answers [`ServerFrame::Conversations`], then [`ServerFrame::Conversation`] for
+    /// each change.
+    Watch {
+        /// The contact session credential.
+        token: String,
+    },
 }
 
 /// Frames the server sends.
@@ -86,6 +100,31 @@ pub enum ServerFrame {
         role: crate::api::MessageRole,
         /// The operator's display name (none for the visitor).
         author_name: Option<String>,
+    },
+    /// Someone has seen the conversation up to `seq`: the visitor (`contact`; the team shows
+    /// "Seen" under its replies up to there) or an operator (`operator`; the widget shows
+    /// "Seen" under the visitor's messages up to there). Stored: `Conversation`'s
+    /// `contactReadSeq` and `staffReadSeq` give it after a reconnection.
+    #[serde(rename_all = "camelCase")]
+    Read {
+        /// Which conversation.
+        conversation_id: ConversationId,
+        /// `contact` or `operator`.
+        role: crate::api::MessageRole,
+        /// The highest `seq` seen.
+        seq: u64,
+    },
+    /// Answer to `watch`: the session's conversations, most recent activity first (at most
+    /// [`crate::limits::WATCH_CONVERSATIONS`]).
+    Conversations {
+        /// Each with its `unreadCount`.
+        conversations: Vec<Conversation>,
+    },
+    /// On a `watch` socket: one of the session's conversations changed (a reply, a status, a
+    /// read position); its new state.
+    Conversation {
+        /// The conversation as it is now.
+        conversation: Conversation,
     },
     /// The subscription was refused or ended; the server closes the socket after this.
     Error {

@@ -63,6 +63,9 @@ pub async fn create(
         last_message: None,
         responder_active: true,
         project_id: project,
+        contact_read_seq: 0,
+        staff_read_seq: 0,
+        unread_count: 0,
     };
     if let Err(e) = state
         .store
@@ -75,9 +78,10 @@ pub async fn create(
             None => Err(e.into()),
         };
     }
+    let org = conversation.organization_id;
     state
         .hub
-        .conversation_created(conversation.organization_id, conversation.id);
+        .conversation_created(org, Some(session.id), conversation.id);
     crate::webhooks::events::conversation_created(
         state,
         conversation.organization_id,
@@ -114,6 +118,22 @@ pub async fn get_own(
         }
         _ => Err(Error::ConversationNotFound),
     }
+}
+
+/// Records that the visitor has seen their conversation `id` up to `seq` (the caller checked
+/// it is the session's own): stored, never backwards, capped at the newest message; when it
+/// moved, the team's open views show "Seen" (on every instance).
+pub async fn contact_read(
+    state: &State,
+    session: &ContactSession,
+    id: ConversationId,
+    seq: u64,
+) -> Result<()> {
+    if let Some(seq) = state.store.contact_read(id, seq).await? {
+        let role = parley_shared::api::MessageRole::Contact;
+        crate::live::read(state, session.organization_id, id, role, seq).await;
+    }
+    Ok(())
 }
 
 /// The opaque cursor after `c` in a most-recent-first list.

@@ -8,13 +8,14 @@
 
 pub mod socket;
 pub mod staff;
+pub mod watch;
 pub mod widget;
 
 use crate::state::State;
 use crate::store::{AnnouncedEvent, Notice, Revocation, Store};
 use parley_shared::api::{ConversationStatus, Message};
 use parley_shared::live::ServerFrame;
-use parley_shared::{ConversationId, OrganizationId, Timestamp, UserId};
+use parley_shared::{ContactSessionId, ConversationId, OrganizationId, Timestamp, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::{broadcast, mpsc};
@@ -33,6 +34,8 @@ pub enum Topic {
     Account(UserId),
     /// Revocations of an organization's contact sessions (its widget sockets).
     Contacts(OrganizationId),
+    /// Conversations started by one contact session (its widgets' `watch` sockets).
+    Session(ContactSessionId),
 }
 
 /// What subscribers receive.
@@ -111,9 +114,21 @@ impl Hub {
         );
     }
 
-    /// A conversation was started.
-    pub fn conversation_created(&self, org: OrganizationId, conversation_id: ConversationId) {
+    /// A conversation was started: to its organization's inboxes and, when known, its
+    /// contact session's `watch` sockets.
+    pub fn conversation_created(
+        &self,
+        org: OrganizationId,
+        session: Option<ContactSessionId>,
+        conversation_id: ConversationId,
+    ) {
         self.inbox_changed(org, conversation_id);
+        if let Some(session) = session {
+            self.send(
+                Topic::Session(session),
+                LiveEvent::InboxChanged(conversation_id),
+            );
+        }
     }
 
     /// Someone is typing in `conversation_id`: to its sockets.
@@ -127,6 +142,21 @@ impl Hub {
             conversation_id,
             role,
             author_name,
+        };
+        self.publish(Topic::Conversation(conversation_id), frame);
+    }
+
+    /// Someone has seen `conversation_id` up to `seq`: to its sockets.
+    pub fn read(
+        &self,
+        conversation_id: ConversationId,
+        role: parley_shared::api::MessageRole,
+        seq: u64,
+    ) {
+        let frame = ServerFrame::Read {
+            conversation_id,
+            role,
+            seq,
         };
         self.publish(Topic::Conversation(conversation_id), frame);
     }
@@ -210,6 +240,28 @@ pub async fn typing(
     }
 }
 
+/// A read position moved (stored by the caller): to `conversation`'s sockets here and on
+/// every other instance. A lost announcement leaves the other instances' "Seen" behind until
+/// their next read of the conversation.
+pub async fn read(
+    state: &State,
+    organization_id: OrganizationId,
+    conversation_id: ConversationId,
+    role: parley_shared::api::MessageRole,
+    seq: u64,
+) {
+    state.hub.read(conversation_id, role, seq);
+    let event = AnnouncedEvent::Read {
+        organization_id,
+        conversation_id,
+        role,
+        seq,
+    };
+    if let Err(e) = state.store.announce_now(&event).await {
+        tracing::warn!(error = %e, "announcing a read position");
+    }
+}
+
 /// One socket's typing relay: at most one every
 /// [`parley_shared::limits::TYPING_RELAY_EVERY_MS`], whatever the client sends.
 #[derive(Debug, Default)]
@@ -240,8 +292,9 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
             Notice::Event(AnnouncedEvent::Created {
                 organization_id,
                 conversation_id,
+                contact_session_id,
             }) => {
-                hub.conversation_created(organization_id, conversation_id);
+                hub.conversation_created(organization_id, contact_session_id, conversation_id);
             }
             Notice::Event(AnnouncedEvent::Message {
                 organization_id,
@@ -280,6 +333,12 @@ pub async fn bridge(mut notices: mpsc::Receiver<Notice>, store: Arc<dyn Store>, 
                 author_name,
                 ..
             }) => hub.typing(conversation_id, role, author_name),
+            Notice::Event(AnnouncedEvent::Read {
+                conversation_id,
+                role,
+                seq,
+                ..
+            }) => hub.read(conversation_id, role, seq),
             Notice::Event(AnnouncedEvent::InboxChanged {
                 organization_id,
                 conversation_id,

@@ -157,6 +157,10 @@ pub async fn follow<S: Socket>(
                         let frame = StaffServerFrame::Typing { conversation_id: *conversation_id };
                         socket::send(socket, &frame).await?;
                     }
+                    Ok(LiveEvent::Frame(ServerFrame::Read { conversation_id, role: MessageRole::Contact, seq })) => {
+                        let frame = StaffServerFrame::Read { conversation_id: *conversation_id, seq: *seq };
+                        socket::send(socket, &frame).await?;
+                    }
                     // Gaps, lag and resyncs: read what is missing.
                     Ok(LiveEvent::Frame(ServerFrame::Message { .. }) | LiveEvent::Resync) | Err(RecvError::Lagged(_)) => {
                         socket::backfill(state, socket, f.id, &mut f.last, staff_frame).await?;

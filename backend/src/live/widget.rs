@@ -27,12 +27,17 @@ pub fn error_frame(error: parley_shared::ErrorBody) -> ServerFrame {
     ServerFrame::Error { error }
 }
 
-/// Reads the `subscribe` frame; anything else, or nothing within [`HANDSHAKE_TIMEOUT`],
-/// is refused (`bad_request`, `validation_failed`).
-/// The first frame's subscription: (token, conversation, after `seq`).
-async fn read_subscribe<S: Socket>(
-    socket: &mut S,
-) -> Result<(String, ConversationId, u64), Outcome> {
+/// What a widget socket's first frame asks for.
+enum First {
+    /// Follow one conversation: (token, conversation, after `seq`).
+    Subscribe(String, ConversationId, u64),
+    /// Follow the session's list of conversations: the token.
+    Watch(String),
+}
+
+/// Reads the first frame (`subscribe` or `watch`); anything else, or nothing within
+/// [`HANDSHAKE_TIMEOUT`], is refused (`bad_request`, `validation_failed`).
+async fn read_first<S: Socket>(socket: &mut S) -> Result<First, Outcome> {
     loop {
         let frame = tokio::time::timeout(HANDSHAKE_TIMEOUT, socket::recv(socket))
             .await
@@ -44,10 +49,11 @@ async fn read_subscribe<S: Socket>(
                         token,
                         conversation_id,
                         after_seq,
-                    }) => Ok((token, conversation_id, after_seq)),
-                    Ok(ClientFrame::Typing) => Err(Outcome::Refused(Error::Validation(
-                        "subscribe first".into(),
-                    ))),
+                    }) => Ok(First::Subscribe(token, conversation_id, after_seq)),
+                    Ok(ClientFrame::Watch { token }) => Ok(First::Watch(token)),
+                    Ok(ClientFrame::Typing | ClientFrame::Read { .. }) => Err(Outcome::Refused(
+                        Error::Validation("subscribe first".into()),
+                    )),
                     Err(e) => Err(Outcome::Refused(Error::Validation(e.to_string()))),
                 };
             }
@@ -79,7 +85,7 @@ async fn resync<S: Socket>(
 }
 
 /// Whether `revocation` may cover `session` (then the socket re-reads its credential).
-fn covers(revocation: &LiveEvent, session: &ContactSession) -> bool {
+pub(super) fn covers(revocation: &LiveEvent, session: &ContactSession) -> bool {
     match revocation {
         LiveEvent::Revoked(Revocation::Contacts { email: None, .. }) => !session.verified,
         LiveEvent::Revoked(Revocation::Contacts {
@@ -94,7 +100,13 @@ fn covers(revocation: &LiveEvent, session: &ContactSession) -> bool {
 /// revocation covering it is announced (blocked contact, "verified only" turned on, on any
 /// instance), else at the next ping (expiry).
 pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outcome> {
-    let (token, conversation_id, after_seq) = Box::pin(read_subscribe(socket)).await?;
+    let (token, conversation_id, after_seq) = match Box::pin(read_first(socket)).await? {
+        First::Subscribe(token, id, after_seq) => (token, id, after_seq),
+        First::Watch(token) => {
+            let session = Box::pin(sessions::authenticate(state, &token)).await?;
+            return Box::pin(super::watch::watch(state, socket, session)).await;
+        }
+    };
     let session = Box::pin(sessions::authenticate(state, &token)).await?;
     // Subscribe before reading the store: whatever commits after this point is announced,
     // whatever committed before it is read below, so nothing falls between the two.
@@ -141,13 +153,17 @@ pub async fn follow<S: Socket>(state: &State, socket: &mut S) -> Result<(), Outc
             },
             incoming = socket::recv(socket) => match incoming {
                 Inbound::Closed => return Err(Outcome::Gone),
-                Inbound::Text(text) => {
-                    // The visitor types (anything else after the subscription is ignored).
-                    if matches!(serde_json::from_str(&text), Ok(ClientFrame::Typing)) && typing.may_relay() {
+                // The visitor types or reads (anything else after the subscription is ignored).
+                Inbound::Text(text) => match serde_json::from_str(&text) {
+                    Ok(ClientFrame::Typing) if typing.may_relay() => {
                         let org = session.organization_id;
                         super::typing(state, org, conversation_id, MessageRole::Contact, None).await;
                     }
-                }
+                    Ok(ClientFrame::Read { seq }) => {
+                        Box::pin(conversations::contact_read(state, &session, conversation_id, seq)).await?;
+                    }
+                    _ => {}
+                },
                 Inbound::Control | Inbound::Binary => {}
             },
             revoked = revocations.recv() => match revoked {

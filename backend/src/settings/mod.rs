@@ -7,8 +7,8 @@ use crate::staff::accounts::Operator;
 use crate::state::State;
 use parley_shared::api::WidgetConfig;
 use parley_shared::limits::{
-    FieldError, MAX_GREETING_CHARS, MAX_ORIGINS, MAX_SUGGESTION_CHARS, MAX_SUGGESTIONS,
-    validate_color, validate_label, validate_origin,
+    FieldError, MAX_GREETING_CHARS, MAX_ORIGINS, MAX_REPLY_TIME_MINUTES, MAX_SUGGESTION_CHARS,
+    MAX_SUGGESTIONS, validate_color, validate_label, validate_origin,
 };
 use parley_shared::staff::Project;
 use parley_shared::staff::WidgetSettings;
@@ -40,6 +40,8 @@ pub async fn widget_config(
         accent_color: settings.accent_color,
         allowed_origins: settings.allowed_origins,
         identity_required: crate::contacts::identity::required(state, id).await?,
+        reply_time_minutes: settings.reply_time_minutes,
+        unread_preview: settings.unread_preview,
     })
 }
 
@@ -95,12 +97,23 @@ pub fn validate(raw: WidgetSettings) -> Result<WidgetSettings, FieldError> {
             message: "At most 20 origins.",
         });
     }
+    if raw
+        .reply_time_minutes
+        .is_some_and(|m| !(1..=MAX_REPLY_TIME_MINUTES).contains(&m))
+    {
+        return Err(FieldError {
+            field: "replyTimeMinutes",
+            message: "The reply time is from 1 to 1440 minutes (a day).",
+        });
+    }
     Ok(WidgetSettings {
         display_name,
         greeting,
         suggested_messages,
         accent_color,
         allowed_origins,
+        reply_time_minutes: raw.reply_time_minutes,
+        unread_preview: raw.unread_preview,
     })
 }
 

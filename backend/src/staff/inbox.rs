@@ -179,9 +179,20 @@ pub async fn set_status(
 /// Records that `op` has read `id` up to `seq`.
 pub async fn mark_read(state: &State, op: &Operator, id: ConversationId, seq: u64) -> Result<()> {
     own(state, op, id).await?;
-    state.store.mark_read(id, op.user.id, seq).await?;
-    // The operator's other dashboards (any instance) clear the badge too.
+    let moved = state.store.mark_read(id, op.user.id, seq).await?;
     let org = op.organization_id;
+    if let Some(seq) = moved {
+        // The visitor's "Seen".
+        crate::live::read(
+            state,
+            org,
+            id,
+            parley_shared::api::MessageRole::Operator,
+            seq,
+        )
+        .await;
+    }
+    // The operator's other dashboards (any instance) clear the badge too.
     state.hub.inbox_changed(org, id);
     let event = AnnouncedEvent::InboxChanged {
         organization_id: org,

@@ -119,6 +119,7 @@ macro_rules! impl_conversation_store {
                 let event = AnnouncedEvent::Created {
                     organization_id: c.organization_id,
                     conversation_id: c.id,
+                    contact_session_id: Some(contact_session_id),
                 };
                 self.announce(&mut tx, &event).await?;
                 tx.commit().await?;

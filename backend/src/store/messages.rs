@@ -92,13 +92,22 @@ pub trait MessageStore: Send + Sync {
         rating: &parley_shared::api::Rating,
         now: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Records that `user` has seen `conversation` up to `seq` (never moves backwards).
+    /// Records that `user` has seen `conversation` up to `seq` (never moves backwards), and
+    /// moves the conversation's `staff_read_seq` (capped at its `last_seq`) if that is
+    /// further: returns the new `staff_read_seq` when it moved (the visitor's "Seen").
     async fn mark_read(
         &self,
         conversation: ConversationId,
         user: UserId,
         seq: u64,
-    ) -> Result<(), StoreError>;
+    ) -> Result<Option<u64>, StoreError>;
+    /// Moves the visitor's read position in `conversation` to `seq` (capped at its
+    /// `last_seq`, never backwards): returns the new position when it moved.
+    async fn contact_read(
+        &self,
+        conversation: ConversationId,
+        seq: u64,
+    ) -> Result<Option<u64>, StoreError>;
     /// A conversation's messages with `seq > after_seq`, in `seq` order, at most `limit`.
     async fn messages_after(
         &self,
@@ -222,7 +231,7 @@ macro_rules! impl_message_store {
                 conversation: ConversationId,
                 user: UserId,
                 seq: u64,
-            ) -> Result<(), StoreError> {
+            ) -> Result<Option<u64>, StoreError> {
                 sqlx::query(
                     "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) \
                      VALUES ($1, $2, $3) \
@@ -235,7 +244,15 @@ macro_rules! impl_message_store {
                 .bind(i64_of(seq))
                 .execute(&self.writer)
                 .await?;
-                Ok(())
+                advance_read(&self.writer, "staff_read_seq", conversation, seq).await
+            }
+
+            async fn contact_read(
+                &self,
+                conversation: ConversationId,
+                seq: u64,
+            ) -> Result<Option<u64>, StoreError> {
+                advance_read(&self.writer, "contact_read_seq", conversation, seq).await
             }
         }
     };

@@ -104,6 +104,10 @@ pub enum AnnouncedEvent {
         organization_id: OrganizationId,
         /// The conversation.
         conversation_id: ConversationId,
+        /// The contact session it belongs to (its `watch` sockets add it); absent in
+        /// announcements from older versions.
+        #[serde(default)]
+        contact_session_id: Option<parley_shared::ContactSessionId>,
     },
     /// A message was inserted.
     Message {
@@ -135,6 +139,17 @@ pub enum AnnouncedEvent {
         role: parley_shared::api::MessageRole,
         /// The operator's display name.
         author_name: Option<String>,
+    },
+    /// The visitor or the team has seen a conversation further (`seq` is the stored position).
+    Read {
+        /// Its organization.
+        organization_id: OrganizationId,
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// `contact` or `operator`.
+        role: parley_shared::api::MessageRole,
+        /// The new read position.
+        seq: u64,
     },
     /// A conversation's inbox row changed for someone without a message or status change
     /// (an operator read it: their unread count).

@@ -107,6 +107,10 @@ pub(super) fn settings_from_row(r: &impl Get) -> Result<WidgetSettings, StoreErr
         suggested_messages: json_list(&r.col::<String>("suggested_messages")?)?,
         accent_color: r.col("accent_color")?,
         allowed_origins: json_list(&r.col::<String>("allowed_origins")?)?,
+        reply_time_minutes: r
+            .col::<Option<i64>>("reply_time_minutes")?
+            .and_then(|m| u32::try_from(m).ok()),
+        unread_preview: r.col::<i64>("unread_preview")? != 0,
     })
 }
 
@@ -231,6 +235,9 @@ pub(super) fn conversation_from_row(row: &impl Get) -> Result<OwnedConversation,
             last_message,
             responder_active: row.col::<i64>("responder_active")? != 0,
             project_id: opt_project(row.col("project_id")?)?,
+            contact_read_seq: u64_of(row.col("contact_read_seq")?),
+            staff_read_seq: u64_of(row.col("staff_read_seq")?),
+            unread_count: u32::try_from(row.col::<i64>("contact_unread")?).unwrap_or(u32::MAX),
         },
     })
 }

@@ -67,6 +67,10 @@ macro_rules! conversation_select {
     () => {
         "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
+         c.contact_read_seq, c.staff_read_seq, \
+         (SELECT COUNT(*) FROM messages v WHERE v.conversation_id = c.id \
+            AND v.seq > c.contact_read_seq AND v.role IN ('operator', 'assistant')) \
+            AS contact_unread, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
@@ -82,6 +86,10 @@ macro_rules! inbox_select {
     () => {
         "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
+         c.contact_read_seq, c.staff_read_seq, \
+         (SELECT COUNT(*) FROM messages v WHERE v.conversation_id = c.id \
+            AND v.seq > c.contact_read_seq AND v.role IN ('operator', 'assistant')) \
+            AS contact_unread, \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
@@ -100,8 +108,8 @@ macro_rules! inbox_select {
 macro_rules! settings_sql {
     (select, $table:literal, $key:literal) => {
         concat!(
-            "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins \
-             FROM ",
+            "SELECT display_name, greeting, suggested_messages, accent_color, allowed_origins, \
+             reply_time_minutes, unread_preview FROM ",
             $table,
             " WHERE ",
             $key,
@@ -115,13 +123,15 @@ macro_rules! settings_sql {
             " (",
             $key,
             ", display_name, greeting, suggested_messages, \
-             accent_color, allowed_origins, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             accent_color, allowed_origins, updated_at, reply_time_minutes, unread_preview) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (",
             $key,
             ") DO UPDATE SET display_name = excluded.display_name, \
              greeting = excluded.greeting, suggested_messages = excluded.suggested_messages, \
              accent_color = excluded.accent_color, allowed_origins = excluded.allowed_origins, \
-             updated_at = excluded.updated_at"
+             updated_at = excluded.updated_at, reply_time_minutes = excluded.reply_time_minutes, \
+             unread_preview = excluded.unread_preview"
         )
     };
 }
@@ -178,9 +188,47 @@ macro_rules! impl_sql_helpers {
                 .bind(&w.accent_color)
                 .bind(list(&w.allowed_origins)?)
                 .bind(now.unix_millis())
+                .bind(w.reply_time_minutes.map(i64::from))
+                .bind(i64::from(w.unread_preview))
                 .execute(pool)
                 .await?;
             Ok(())
+        }
+
+        /// Moves a conversation's read position `column` (`contact_read_seq` or
+        /// `staff_read_seq`) to `seq` capped at `last_seq`, never backwards; the new position
+        /// when it moved.
+        async fn advance_read(
+            pool: &sqlx::Pool<$db>,
+            column: &'static str,
+            conversation: ConversationId,
+            seq: u64,
+        ) -> Result<Option<u64>, StoreError> {
+            macro_rules! advance {
+                ($col:literal) => {
+                    concat!(
+                        "UPDATE conversations SET ",
+                        $col,
+                        " = CASE WHEN $2 < last_seq THEN $2 \
+                         ELSE last_seq END WHERE id = $1 AND ",
+                        $col,
+                        " < $2 AND ",
+                        $col,
+                        " < last_seq RETURNING ",
+                        $col
+                    )
+                };
+            }
+            let sql = match column {
+                "contact_read_seq" => advance!("contact_read_seq"),
+                _ => advance!("staff_read_seq"),
+            };
+            let moved: Option<i64> = sqlx::query_scalar(sql)
+                .bind(conversation.to_string())
+                .bind(i64_of(seq))
+                .fetch_optional(pool)
+                .await?;
+            Ok(moved.map(u64_of))
         }
 
         async fn message_by_id<'e, E>(

@@ -49,6 +49,21 @@ impl Live {
         (live, first)
     }
 
+    /// Opens a `watch` socket (the session's conversation list); returns the first frame.
+    pub async fn watching(base: &str, token: &str) -> (Self, ServerFrame) {
+        let url = format!("{}/api/widget/live", base.replace("http://", "ws://"));
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("ws connect");
+        let mut live = Self { socket };
+        live.send(&ClientFrame::Watch {
+            token: token.to_owned(),
+        })
+        .await;
+        let first = live.next().await;
+        (live, first)
+    }
+
     pub async fn subscribed(
         app: &TestApp,
         visitor: &Visitor<'_>,

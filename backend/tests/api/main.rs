@@ -28,5 +28,6 @@ mod receiver;
 mod responder;
 mod revocation;
 mod schemathesis;
+mod seen;
 mod store;
 mod webhooks;

@@ -194,6 +194,16 @@ pub enum StaffServerFrame {
         /// The followed conversation.
         conversation_id: ConversationId,
     },
+    /// The visitor has seen the followed conversation up to `seq`: show "Seen" under the
+    /// team's replies up to there (the initial position is the conversation's
+    /// `contactReadSeq`).
+    #[serde(rename_all = "camelCase")]
+    Read {
+        /// The followed conversation.
+        conversation_id: ConversationId,
+        /// The highest `seq` the visitor has seen.
+        seq: u64,
+    },
     /// Refused or ended (e.g. 401 when the session expired).
     Error {
         /// The error.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET`/`PUT /api/dashboard/settings`: the organization's widget settings (PUT: owners
 /// and admins; 422 on invalid values).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WidgetSettings {
@@ -19,6 +19,26 @@ pub struct WidgetSettings {
     pub accent_color: Option<String>,
     /// Origins (`https://shop.example`) allowed to embed the widget; empty = any. At most 20.
     pub allowed_origins: Vec<String>,
+    /// The usual time to a person's reply, in minutes (1–1440), stated in the chat after
+    /// "Talk to a person"; none: the widget says a person will reply, without a time.
+    pub reply_time_minutes: Option<u32>,
+    /// Whether the launcher shows a short preview of an unread reply beside its badge while
+    /// the widget is closed (default on).
+    pub unread_preview: bool,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            display_name: None,
+            greeting: None,
+            suggested_messages: Vec::new(),
+            accent_color: None,
+            allowed_origins: Vec::new(),
+            reply_time_minutes: None,
+            unread_preview: true,
+        }
+    }
 }
 
 /// One of the organization's websites (`GET`/`POST /api/dashboard/projects`). Embed the
