@@ -171,9 +171,7 @@ macro_rules! impl_public_api_store {
                     None => (i64::MAX, String::new()),
                 };
                 let rows = sqlx::query(
-                    "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
-                     c.status, c.created_at, \
-                     c.updated_at, c.last_seq, c.responder_active, NULL AS m_id, s.metadata AS \
+                    concat!("SELECT ", conversation_columns!(), ", NULL AS m_id, s.metadata AS \
                      contact_metadata, \
                      (SELECT COUNT(*) FROM messages n WHERE n.conversation_id = c.id) AS \
                      messages_length, \
@@ -183,7 +181,7 @@ macro_rules! impl_public_api_store {
                      LEFT JOIN projects p ON p.id = c.project_id \
                      WHERE c.organization_id = $1 \
                      AND (c.updated_at < $2 OR (c.updated_at = $2 AND c.id < $3)) \
-                     ORDER BY c.updated_at DESC, c.id DESC LIMIT $4",
+                     ORDER BY c.updated_at DESC, c.id DESC LIMIT $4"),
                 )
                 .bind(org.to_string())
                 .bind(after_ts)

@@ -62,21 +62,29 @@ macro_rules! contact_session_from {
     };
 }
 
-/// Conversation columns plus its newest message (joined on `seq = last_seq`) as `m_*`.
-macro_rules! conversation_select {
+/// A conversation's own columns (`conversations c`) as `conversation_from_row` reads them,
+/// with the visitor's unread replies (after its read position).
+macro_rules! conversation_columns {
     () => {
-        "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
+        "c.id, c.organization_id, c.contact_session_id, c.project_id, \
          c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
          c.contact_read_seq, c.staff_read_seq, \
          (SELECT COUNT(*) FROM messages v WHERE v.conversation_id = c.id \
             AND v.seq > c.contact_read_seq AND v.role IN ('operator', 'assistant')) \
-            AS contact_unread, \
+            AS contact_unread"
+    };
+}
+
+/// Conversation columns plus its newest message (joined on `seq = last_seq`) as `m_*`.
+macro_rules! conversation_select {
+    () => {
+        concat!("SELECT ", conversation_columns!(), ", \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
          m.previous_message_id AS m_previous_message_id, m.sibling_index AS m_sibling_index \
          FROM conversations c \
-         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq")
     };
 }
 
@@ -84,12 +92,7 @@ macro_rules! conversation_select {
 /// the unread count of the operator bound as `$1`.
 macro_rules! inbox_select {
     () => {
-        "SELECT c.id, c.organization_id, c.contact_session_id, c.project_id, \
-         c.status, c.created_at, c.updated_at, c.last_seq, c.responder_active, \
-         c.contact_read_seq, c.staff_read_seq, \
-         (SELECT COUNT(*) FROM messages v WHERE v.conversation_id = c.id \
-            AND v.seq > c.contact_read_seq AND v.role IN ('operator', 'assistant')) \
-            AS contact_unread, \
+        concat!("SELECT ", conversation_columns!(), ", \
          m.id AS m_id, m.conversation_id AS m_conversation_id, m.seq AS m_seq, m.role AS m_role, \
          m.author_name AS m_author_name, m.content AS m_content, m.created_at AS m_created_at, \
          m.accuracy AS m_accuracy, m.feedback AS m_feedback, \
@@ -100,7 +103,7 @@ macro_rules! inbox_select {
                 WHERE r.conversation_id = c.id AND r.user_id = $1), 0)) AS unread_count \
          FROM conversations c \
          JOIN contact_sessions s ON s.id = c.contact_session_id \
-         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq"
+         LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq")
     };
 }
 
