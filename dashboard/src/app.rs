@@ -118,6 +118,7 @@ fn top_bar(ctx: &Ctx, me: &Me) -> Html {
             { nav(View::Settings, "Settings") }
             <span class="spacer"></span>
             if !ctx.connected { <span class="offline">{ "Reconnecting…" }</span> }
+            <crate::notify::NotifyControls user={me.user.id} />
             <span class="who">{ &me.user.display_name }</span>
             <button type="button" class="link" onclick={logout}>{ "Log out" }</button>
         </header>
@@ -175,6 +176,10 @@ pub fn App() -> Html {
                         StaffServerFrame::Message { message } => {
                             ctx.dispatch(Action::MessageIn(message))
                         }
+                        StaffServerFrame::Read {
+                            conversation_id,
+                            seq,
+                        } => ctx.dispatch(Action::ContactRead(conversation_id, seq)),
                         StaffServerFrame::Error { .. } => ctx.dispatch(Action::LoggedOut),
                     }
                 };
@@ -207,6 +212,46 @@ pub fn App() -> Html {
     }
 
     let live = LiveHandle(link.clone() as Rc<RefCell<Link>>);
+
+    // The tab shown or hidden: reads wait for the operator to look, news may notify.
+    {
+        let ctx = ctx.clone();
+        use_effect_with((), move |_| {
+            ctx.dispatch(Action::Visible(crate::notify::page_visible()));
+            let handler = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+                ctx.dispatch(Action::Visible(crate::notify::page_visible()));
+            });
+            if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+                let _ = document.add_event_listener_with_callback(
+                    "visibilitychange",
+                    wasm_bindgen::JsCast::unchecked_ref(handler.as_ref()),
+                );
+            }
+            // The listener lives as long as the page.
+            handler.forget();
+        });
+    }
+    // News: a chime and, in a hidden tab, a desktop notification (the operator's choice).
+    {
+        let (ctx, live) = (ctx.clone(), live.clone());
+        let n = ctx.alert.as_ref().map(|a| a.n);
+        use_effect_with(n, move |_| {
+            if let (Some(alert), Some(me)) = (ctx.alert.clone(), ctx.me.as_ref()) {
+                let id = alert.conversation_id;
+                let open_now = ctx.open.as_ref().is_some_and(|o| o.conversation.id == id)
+                    && ctx.view == View::Inbox;
+                let preference = crate::notify::preference(me.user.id);
+                let open = {
+                    let ctx = ctx.clone();
+                    Callback::from(move |()| {
+                        ctx.dispatch(Action::Show(View::Inbox));
+                        spawn_local(crate::screens::inbox::open(ctx.clone(), live.clone(), id));
+                    })
+                };
+                crate::notify::tell(&alert, preference, open_now, open);
+            }
+        });
+    }
     let main = match (&ctx.view, &ctx.me) {
         (View::Loading, _) => {
             html! { <main class="center"><p class="muted">{ "Loading…" }</p></main> }

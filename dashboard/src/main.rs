@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod attention;
 mod live;
+mod notify;
 mod screens;
 mod state;
 mod time;

@@ -4,8 +4,9 @@
 
 use parley_shared::ConversationId;
 use parley_shared::api::{Conversation, Message, Page};
+use parley_shared::api::{ConversationStatus, MessageRole};
 use parley_shared::staff::{ConversationDetail, InboxFilter, InboxItem, Me};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -51,6 +52,32 @@ pub struct Model {
     /// The visitor of this conversation is typing, and which indicator this is (the timer
     /// that hides it ends only its own).
     pub typing: Option<(ConversationId, u32)>,
+    /// What this dashboard last saw of each conversation (status, newest visitor message's
+    /// `seq`): a live row that goes past it is news ([`Model::alert`]).
+    pub known: HashMap<ConversationId, (ConversationStatus, u64)>,
+    /// The latest news for the operator (a sound, a desktop notification), numbered so each
+    /// is acted on once.
+    pub alert: Option<Alert>,
+    /// Whether the operator can see this dashboard (its tab is visible).
+    pub visible: bool,
+}
+
+/// Something that may call for the operator's attention: a new conversation, a new visitor
+/// message, or a visitor asking for a person.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// Numbered in arrival order.
+    pub n: u32,
+    /// Which conversation.
+    pub conversation_id: ConversationId,
+    /// It waits for a person (status escalated).
+    pub escalated: bool,
+    /// The first time this dashboard hears of it.
+    pub new_conversation: bool,
+    /// The visitor's name.
+    pub contact: String,
+    /// The newest message, shortened.
+    pub text: String,
 }
 
 impl Default for Model {
@@ -67,6 +94,9 @@ impl Default for Model {
             connected: false,
             waiting_unread: BTreeSet::new(),
             typing: None,
+            known: HashMap::new(),
+            alert: None,
+            visible: true,
         }
     }
 }
@@ -99,6 +129,10 @@ pub enum Action {
     Connected(bool),
     /// The live link (re)connected: refetch the inbox.
     Ready,
+    /// The visitor has seen this conversation up to `seq`.
+    ContactRead(ConversationId, u64),
+    /// The dashboard's tab was shown or hidden.
+    Visible(bool),
 }
 
 fn in_tab(tab: InboxFilter, item: &InboxItem) -> bool {
@@ -119,6 +153,41 @@ impl Model {
         match self.waiting_unread.len() {
             0 => "Inbox · Parley".to_owned(),
             n => format!("({n}) Inbox · Parley"),
+        }
+    }
+
+    /// Remembers what `item` shows; with `live`, raises an [`Alert`] when it is news: a
+    /// conversation not seen before, a newer visitor message, or a new escalation.
+    fn note(&mut self, item: &InboxItem, live: bool) {
+        let c = &item.conversation;
+        let visitor_seq = c
+            .last_message
+            .as_ref()
+            .filter(|m| m.role == MessageRole::Contact)
+            .map(|m| m.seq);
+        let before = self.known.get(&c.id).copied();
+        let (_, known_seq) = before.unwrap_or((c.status, 0));
+        let seq = visitor_seq.unwrap_or(0).max(known_seq);
+        self.known.insert(c.id, (c.status, seq));
+        if !live || c.status == ConversationStatus::Resolved {
+            return;
+        }
+        let new_message = visitor_seq.is_some_and(|s| s > known_seq) && item.unread_count > 0;
+        let escalated = c.status == ConversationStatus::Escalated
+            && before.is_some_and(|(status, _)| status != ConversationStatus::Escalated);
+        if new_message || escalated {
+            self.alert = Some(Alert {
+                n: self.alert.as_ref().map_or(1, |a| a.n + 1),
+                conversation_id: c.id,
+                escalated: c.status == ConversationStatus::Escalated,
+                new_conversation: before.is_none(),
+                contact: item.contact.name.clone(),
+                text: c
+                    .last_message
+                    .as_ref()
+                    .map(|m| m.content.chars().take(120).collect())
+                    .unwrap_or_default(),
+            });
         }
     }
 
@@ -170,12 +239,14 @@ impl Reducible for Model {
                 }
                 for item in &page.items {
                     next.track_unread(item);
+                    next.note(item, false);
                 }
                 next.inbox.extend(page.items);
                 next.inbox_next = page.next_cursor;
             }
             Action::InboxRow(item) => {
                 next.track_unread(&item);
+                next.note(&item, true);
                 if let Some(open) = next.open.as_mut()
                     && open.conversation.id == item.conversation.id
                 {
@@ -239,6 +310,15 @@ impl Reducible for Model {
             }
             Action::Connected(up) => next.connected = up,
             Action::Ready => next.inbox_epoch += 1,
+            Action::ContactRead(id, seq) => {
+                if let Some(open) = next.open.as_mut()
+                    && open.conversation.id == id
+                {
+                    let read = &mut open.conversation.contact_read_seq;
+                    *read = (*read).max(seq);
+                }
+            }
+            Action::Visible(visible) => next.visible = visible,
         }
         Rc::new(next)
     }
@@ -430,6 +510,63 @@ mod tests {
                 .len(),
             3
         );
+    }
+
+    #[test]
+    fn news_raises_one_alert_each_and_a_refetch_or_a_read_raises_none() {
+        use parley_shared::api::MessageRole::Contact;
+        let with_message = |mut item: InboxItem, seq: u64, unread: u64| {
+            item.conversation.last_message = Some(Message {
+                id: parley_shared::MessageId::new_random(),
+                conversation_id: item.conversation.id,
+                seq,
+                role: Contact,
+                author_name: None,
+                content: format!("m{seq}"),
+                created_at: Timestamp::from_unix_millis(0),
+                rating: None,
+                previous_message_id: None,
+                sibling_index: 0,
+            });
+            item.unread_count = unread;
+            item
+        };
+        let known = with_message(row(ConversationStatus::Unresolved, 1), 1, 1);
+        let model = apply(
+            Model::default(),
+            vec![Action::InboxLoaded(
+                Page {
+                    items: vec![known.clone()],
+                    next_cursor: None,
+                },
+                false,
+            )],
+        );
+        assert_eq!(model.alert, None, "a loaded page is not news");
+        // A new conversation with its first message.
+        let fresh = with_message(row(ConversationStatus::Unresolved, 2), 1, 1);
+        let model = apply(model, vec![Action::InboxRow(fresh.clone())]);
+        let alert = model.alert.clone().unwrap();
+        assert!(alert.new_conversation && !alert.escalated);
+        assert_eq!((alert.n, alert.conversation_id), (1, fresh.conversation.id));
+        // The same row again (read elsewhere: unread 0) is not news; a newer message is.
+        let model = apply(
+            model,
+            vec![Action::InboxRow(with_message(known.clone(), 1, 0))],
+        );
+        assert_eq!(model.alert.as_ref().map(|a| a.n), Some(1));
+        let model = apply(
+            model,
+            vec![Action::InboxRow(with_message(known.clone(), 2, 1))],
+        );
+        let alert = model.alert.clone().unwrap();
+        assert_eq!((alert.n, alert.new_conversation), (2, false));
+        // Asking for a person is news even without a new message.
+        let mut escalated = with_message(known, 2, 1);
+        escalated.conversation.status = ConversationStatus::Escalated;
+        let model = apply(model, vec![Action::InboxRow(escalated)]);
+        let alert = model.alert.clone().unwrap();
+        assert_eq!((alert.n, alert.escalated), (3, true));
     }
 
     #[test]

@@ -2,11 +2,15 @@
  *   <script src="https://PARLEY_HOST/embed.js" data-organization-id="ORG_ID" async></script>
  * Optional: data-position="left"; data-project-id="PROJECT_ID" (one of the organization's
  * websites, with its own settings). API: Parley('open' | 'close' | 'toggle' | 'destroy'),
+ * Parley('onUnreadCountChange', fn) (fn(count) now and on every change of the replies the
+ * visitor has not seen, for hosts that draw their own launcher, as Intercom's),
  * and Parley('identify', {userId, userHash, email, name} or {token}) for a visitor the
  * site's own backend signed (identity verification: the widget then skips its form),
  * callable before this script loads with the one-line stub
  *   window.Parley=window.Parley||function(){(Parley.q=Parley.q||[]).push(arguments)};
- * The widget's iframe is created on first open, so nothing heavy loads before that.
+ * The widget's iframe is created on first open, so nothing heavy loads before that; for a
+ * visitor who has chatted (a flag in this site's localStorage, no personal data) it loads
+ * hidden once the page is idle, so a reply sent while they browse shows on the launcher.
  * Messages with the iframe are versioned objects sent to its exact origin and accepted only
  * from that origin and that window; the host's own onmessage is never replaced.
  */
@@ -23,7 +27,11 @@
   var left = script.getAttribute("data-position") === "left";
   var origin = new URL(script.src, location.href).origin;
   var queue = (window.Parley && window.Parley.q) || [];
-  var root, button, panel, frame, open = false, ready = false;
+  var root, button, panel, frame, badge, bubble, open = false, ready = false;
+  // Replies the visitor has not seen (from the widget), the newest one's preview, whether
+  // the organization shows previews, and the host's listeners.
+  var unread = 0, preview = null, showPreview = true, unreadListeners = [];
+  var ENGAGED_KEY = "parley:engaged:" + org;
   // Identity from Parley('identify'): kept in memory only, handed to the widget by
   // postMessage (never in the iframe URL).
   var identity = null;
@@ -36,6 +44,9 @@
     "#parley-launcher:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}" +
     "#parley-panel{position:fixed;bottom:88px;" + side + ":20px;z-index:2147483000;width:380px;height:600px;max-height:calc(100vh - 108px);border-radius:14px;overflow:hidden;box-shadow:0 12px 40px rgba(0,0,0,.25);background:#fff;display:none}" +
     "#parley-panel.parley-open{display:block}" +
+    "#parley-badge{position:absolute;top:-4px;" + (left ? "left" : "right") + ":-4px;min-width:20px;height:20px;padding:0 5px;box-sizing:border-box;border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}" +
+    "#parley-preview{position:fixed;bottom:88px;" + side + ":20px;z-index:2147483000;max-width:280px;padding:10px 14px;border:0;border-radius:12px;background:#fff;color:#111827;box-shadow:0 6px 24px rgba(0,0,0,.18);font:14px/1.4 system-ui,sans-serif;text-align:left;cursor:pointer}" +
+    "#parley-preview strong{display:block;font-size:12px;color:#374151}" +
     "#parley-panel iframe{width:100%;height:100%;border:0;display:block}" +
     "@media (max-width:480px){#parley-panel{top:0;left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}" +
     "#parley-root.parley-is-open #parley-launcher{display:none}}";
@@ -58,6 +69,42 @@
       if (open) post("opened");
     } else if (data.type === "close") {
       setOpen(false);
+    } else if (data.type === "unread" && typeof data.count === "number") {
+      var changed = data.count !== unread;
+      unread = data.count;
+      preview = data.preview && typeof data.preview.text === "string" ? data.preview : null;
+      showBadge();
+      if (changed) notifyUnread();
+    } else if (data.type === "engaged") {
+      try {
+        if (data.engaged) localStorage.setItem(ENGAGED_KEY, "1");
+        else localStorage.removeItem(ENGAGED_KEY);
+      } catch (e) {}
+    }
+  }
+
+  // The badge and the preview show while the widget is closed (text only: never HTML).
+  function showBadge() {
+    if (!button) return;
+    badge.textContent = unread > 99 ? "99+" : String(unread);
+    badge.style.display = unread > 0 && !open ? "" : "none";
+    var label = open ? "Close support chat" : "Open support chat";
+    if (unread > 0 && !open) label += " (" + unread + " unread)";
+    button.setAttribute("aria-label", label);
+    var shown = unread > 0 && !open && showPreview && preview;
+    bubble.style.display = shown ? "" : "none";
+    if (shown) {
+      bubble.textContent = "";
+      var who = document.createElement("strong");
+      who.textContent = preview.author || "";
+      bubble.appendChild(who);
+      bubble.appendChild(document.createTextNode(preview.text));
+    }
+  }
+
+  function notifyUnread() {
+    for (var i = 0; i < unreadListeners.length; i++) {
+      try { unreadListeners[i](unread); } catch (e) { if (window.console) console.error(e); }
     }
   }
 
@@ -82,8 +129,9 @@
     root.className = open ? "parley-is-open" : "";
     button.innerHTML = open ? CLOSE_ICON : CHAT_ICON;
     button.setAttribute("aria-expanded", String(open));
-    button.setAttribute("aria-label", open ? "Close support chat" : "Open support chat");
-    if (open && ready) post("opened");
+    button.appendChild(badge);
+    showBadge();
+    if (ready) post(open ? "opened" : "closed");
   }
 
   function mount() {
@@ -100,8 +148,16 @@
     });
     panel = document.createElement("div");
     panel.id = "parley-panel";
+    badge = document.createElement("span");
+    badge.id = "parley-badge";
+    badge.setAttribute("aria-hidden", "true");
+    bubble = document.createElement("button");
+    bubble.id = "parley-preview";
+    bubble.type = "button";
+    bubble.addEventListener("click", function () { setOpen(true); });
     root.appendChild(style);
     root.appendChild(panel);
+    root.appendChild(bubble);
     root.appendChild(button);
     document.body.appendChild(root);
     window.addEventListener("message", onMessage);
@@ -112,7 +168,7 @@
     if (!root) return;
     window.removeEventListener("message", onMessage);
     root.parentNode.removeChild(root);
-    root = button = panel = frame = null;
+    root = button = panel = frame = badge = bubble = null;
     open = ready = false;
   }
 
@@ -121,6 +177,11 @@
     close: function () { setOpen(false); },
     toggle: function () { setOpen(!open); },
     destroy: destroy,
+    onUnreadCountChange: function (fn) {
+      if (typeof fn !== "function") return;
+      unreadListeners.push(fn);
+      try { fn(unread); } catch (e) { if (window.console) console.error(e); }
+    },
     identify: function (data) {
       if (!data || typeof data !== "object") return;
       identity = {};
@@ -156,8 +217,21 @@
           return;
         }
         if (/^#[0-9a-f]{6}$/i.test(config.accentColor || "")) button.style.background = config.accentColor;
+        showPreview = config.unreadPreview !== false;
+        showBadge();
       })
       .catch(function () {});
+  }
+
+  // A visitor who has chatted: load the widget hidden once the page is idle, so replies
+  // reach the launcher's badge on this page too.
+  function preload() {
+    var engaged = false;
+    try { engaged = localStorage.getItem(ENGAGED_KEY) === "1"; } catch (e) {}
+    if (!engaged) return;
+    var load = function () { if (root) ensureFrame(); };
+    if (window.requestIdleCallback) requestIdleCallback(load, { timeout: 3000 });
+    else setTimeout(load, 1000);
   }
 
   function start() {
@@ -165,6 +239,7 @@
     mount();
     configure();
     for (var i = 0; i < queue.length; i++) Parley.apply(null, queue[i]);
+    preload();
     measure("parley:embed-start", begin);
   }
   // User Timing entries of this script's own main-thread work (`cargo xtask bench`).

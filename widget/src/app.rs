@@ -7,7 +7,9 @@ use crate::screens::{
     selection::SelectionScreen,
 };
 use crate::{host, storage};
+use futures_util::future::abortable;
 use parley_shared::api::{ContactSessionCreated, CreateContactSession, Identity};
+use parley_shared::live::ServerFrame;
 use parley_shared::{ErrorCode, OrganizationId};
 use std::cell::RefCell;
 use yew::platform::spawn_local;
@@ -227,6 +229,95 @@ fn focus_composer() {
     }
 }
 
+/// Keeps [`Model::seen`] up to date as the tab is hidden and shown (the host's messages say
+/// when the widget is opened and closed).
+fn watch_visibility(model: AppContext) {
+    model.dispatch(Action::Seen(host::is_seen()));
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let handler = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+        model.dispatch(Action::Seen(host::is_seen()));
+    });
+    let _ = document.add_event_listener_with_callback(
+        "visibilitychange",
+        wasm_bindgen::JsCast::unchecked_ref(handler.as_ref()),
+    );
+    // The listener lives as long as the page.
+    handler.forget();
+}
+
+/// Follows the session's conversation list while there is a session (the selection screen
+/// and the launcher's badge read it).
+#[hook]
+fn use_watch(model: &AppContext) {
+    let token = model.session.as_ref().map(|s| s.token.clone());
+    let model = model.clone();
+    use_effect_with(token, move |token| {
+        let handle = token.clone().map(|token| {
+            let on_frame = {
+                let model = model.clone();
+                move |frame| match frame {
+                    ServerFrame::Conversations { conversations } => {
+                        model.dispatch(Action::Watched(conversations))
+                    }
+                    ServerFrame::Conversation { conversation } => {
+                        model.dispatch(Action::Changed(conversation))
+                    }
+                    _ => {}
+                }
+            };
+            let (task, handle) = abortable(crate::live::watch(token, on_frame));
+            spawn_local(async move {
+                if let Ok(refusal) = task.await
+                    && matches!(
+                        refusal.code,
+                        Some(ErrorCode::SessionExpired | ErrorCode::SessionInvalid)
+                    )
+                {
+                    forget_session(&model);
+                }
+            });
+            handle
+        });
+        move || {
+            if let Some(handle) = handle {
+                handle.abort();
+            }
+        }
+    });
+}
+
+/// Tells the host page what its launcher shows: the unread count with a preview of the
+/// newest unread reply, and whether the visitor has a session (see [`host`]).
+#[hook]
+fn use_host_badge(model: &AppContext) {
+    let preview = model.newest_unread().and_then(|c| {
+        let m = c.last_message.as_ref()?;
+        let text: String = m.content.chars().take(PREVIEW_CHARS).collect();
+        Some((m.author_name.clone().unwrap_or_default(), text))
+    });
+    let unread = (model.unread(), preview);
+    use_effect_with(unread, |(count, preview)| {
+        let preview = preview
+            .as_ref()
+            .map(|(author, text)| serde_json::json!({"author": author, "text": text}));
+        host::post_with(
+            "unread",
+            serde_json::json!({"count": count, "preview": preview}),
+        );
+    });
+    let engaged = (!matches!(model.screen, Screen::Loading(_))).then_some(model.session.is_some());
+    use_effect_with(engaged, |engaged| {
+        if let Some(engaged) = engaged {
+            host::post_with("engaged", serde_json::json!({ "engaged": engaged }));
+        }
+    });
+}
+
+/// The longest reply preview beside the launcher (characters).
+const PREVIEW_CHARS: usize = 90;
+
 /// The widget.
 #[function_component]
 pub fn App() -> Html {
@@ -236,7 +327,11 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             let identify = model.clone();
             host::listen(move |message| {
+                if message.kind == "opened" || message.kind == "closed" {
+                    identify.dispatch(Action::Seen(host::is_seen()));
+                }
                 if message.kind == "opened" {
+                    identify.dispatch(Action::OpenedOnHost);
                     focus_composer();
                 }
                 // Identified by the host page (the visitor signed in on the site).
@@ -247,9 +342,12 @@ pub fn App() -> Html {
                 }
             });
             host::post("ready");
+            watch_visibility(model.clone());
             spawn_local(boot(model));
         });
     }
+    use_watch(&model);
+    use_host_badge(&model);
     let screen = match &model.screen {
         Screen::Loading(step) => html! { <LoadingScreen step={*step} /> },
         Screen::Auth => html! { <AuthScreen /> },

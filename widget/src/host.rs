@@ -3,8 +3,13 @@
 //! Protocol, version 1, as JSON objects through `postMessage`, always to an explicit target
 //! origin and accepted only from the expected origin *and* window:
 //! - host → widget: `{source:"parley-host", version:1, type:"context", pageUrl, referrer}`,
-//!   `{…, type:"opened"}`, `{…, type:"identify", identity}` (from `Parley('identify')`);
-//! - widget → host: `{source:"parley-widget", version:1, type:"ready"}`, `{…, type:"close"}`.
+//!   `{…, type:"opened"}`, `{…, type:"closed"}`, `{…, type:"identify", identity}` (from
+//!   `Parley('identify')`);
+//! - widget → host: `{source:"parley-widget", version:1, type:"ready"}`, `{…, type:"close"}`,
+//!   `{…, type:"unread", count, preview}` (replies the visitor has not seen, and the newest
+//!   one's `{author, text}` or null: the launcher's badge), `{…, type:"engaged", engaged}`
+//!   (whether the visitor has a session: the embed script then loads the widget early on
+//!   later pages, so replies reach the badge there too).
 //!
 //! The host's origin comes from the iframe URL's `hostOrigin` parameter (not a secret: the
 //! widget only sends it non-sensitive notices).
@@ -44,6 +49,8 @@ struct WidgetMessage<'a> {
     version: u32,
     #[serde(rename = "type")]
     kind: &'a str,
+    #[serde(flatten)]
+    extra: serde_json::Value,
 }
 
 /// The host page's URL and referrer, as last reported by the embed script.
@@ -58,6 +65,8 @@ pub struct HostContext {
 thread_local! {
     static CONTEXT: RefCell<HostContext> = RefCell::new(HostContext::default());
     static IDENTITY: RefCell<Option<Identity>> = const { RefCell::new(None) };
+    /// Opened or closed, as the host last said (none yet: see [`is_open`]).
+    static OPEN: std::cell::Cell<Option<bool>> = const { std::cell::Cell::new(None) };
 }
 
 /// The identity the host page gave with `Parley('identify')`, if any yet.
@@ -72,6 +81,20 @@ pub fn identity_announced() -> bool {
         .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
         .and_then(|p| p.get("identified"))
         .is_some_and(|v| v == "1")
+}
+
+/// Whether the widget is shown on the host page: opened by the launcher (embedded), or
+/// always (the widget page on its own).
+pub fn is_open() -> bool {
+    OPEN.with(|o| o.get()).unwrap_or_else(|| origin().is_none())
+}
+
+/// Whether the visitor can see the widget now: open, in a visible tab.
+pub fn is_seen() -> bool {
+    let visible = web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+    is_open() && visible
 }
 
 /// What the host has told us about its page so far.
@@ -92,6 +115,12 @@ pub fn origin() -> Option<String> {
 
 /// Sends `kind` to the host page (no-op when not embedded).
 pub fn post(kind: &str) {
+    post_with(kind, serde_json::json!({}));
+}
+
+/// Sends `kind` with the fields of the object `extra` to the host page (no-op when not
+/// embedded).
+pub fn post_with(kind: &str, extra: serde_json::Value) {
     let (Some(window), Some(origin)) = (web_sys::window(), origin()) else {
         return;
     };
@@ -102,6 +131,7 @@ pub fn post(kind: &str) {
         source: "parley-widget",
         version: VERSION,
         kind,
+        extra,
     };
     if let Ok(json) = serde_json::to_string(&message)
         && let Ok(value) = js_sys::JSON::parse(&json)
@@ -145,6 +175,9 @@ pub fn listen(on_message: impl Fn(HostMessage) + 'static) {
                         referrer: message.referrer.clone(),
                     }
                 });
+            }
+            if message.kind == "opened" || message.kind == "closed" {
+                OPEN.with(|o| o.set(Some(message.kind == "opened")));
             }
             if message.kind == "identify" {
                 IDENTITY.with(|i| *i.borrow_mut() = message.identity.clone());

@@ -23,8 +23,18 @@ impl Typer {
 
     /// Tells the team the visitor is typing (nothing when not connected: it is only a hint).
     pub async fn typing(&self) {
-        let Ok(text) = serde_json::to_string(&ClientFrame::Typing) else {
-            return;
+        self.send(&ClientFrame::Typing).await;
+    }
+
+    /// Tells the team the visitor has seen the conversation up to `seq`; `false` when no
+    /// socket carried it (the caller tries again once connected).
+    pub async fn read(&self, seq: u64) -> bool {
+        self.send(&ClientFrame::Read { seq }).await
+    }
+
+    async fn send(&self, frame: &ClientFrame) -> bool {
+        let Ok(text) = serde_json::to_string(frame) else {
+            return false;
         };
         // Taken out while sending, so no borrow lives across the await.
         let sink = self.0.borrow_mut().take();
@@ -32,7 +42,42 @@ impl Typer {
             && sink.send(WsMessage::Text(text)).await.is_ok()
         {
             self.0.borrow_mut().get_or_insert(sink);
+            return true;
         }
+        false
+    }
+}
+
+/// Follows the session's conversations as a list (`watch`: each one's status, last message
+/// and unread replies) until the returned future is dropped or the server refuses (the
+/// refusal is returned), reconnecting after drops; `on_frame` gets the list, then changes.
+pub async fn watch(token: String, on_frame: impl Fn(ServerFrame)) -> ErrorBody {
+    let mut backoff = Backoff::default();
+    loop {
+        if let Some(url) = socket_url("/api/widget/live")
+            && let Ok(socket) = WebSocket::open(&url)
+        {
+            let (mut sink, mut stream) = socket.split();
+            let watch = ClientFrame::Watch {
+                token: token.clone(),
+            };
+            if let Ok(text) = serde_json::to_string(&watch)
+                && sink.send(WsMessage::Text(text)).await.is_ok()
+            {
+                while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
+                    match serde_json::from_str::<ServerFrame>(&text) {
+                        Ok(ServerFrame::Error { error }) => return error,
+                        Ok(frame @ ServerFrame::Conversations { .. }) => {
+                            backoff.reset();
+                            on_frame(frame);
+                        }
+                        Ok(frame) => on_frame(frame),
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        backoff.wait().await;
     }
 }
 

@@ -2,7 +2,7 @@
 //! is its only way to change (tested without a browser). Side effects (storage, requests)
 //! happen where actions are dispatched, never here.
 
-use parley_shared::api::{ContactSession, WidgetConfig};
+use parley_shared::api::{ContactSession, Conversation, WidgetConfig};
 use parley_shared::{ConversationId, OrganizationId};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -56,6 +56,30 @@ pub struct Model {
     pub session: Option<Session>,
     /// The current screen.
     pub screen: Screen,
+    /// The session's conversations as its `watch` socket last told (none before it did),
+    /// most recent activity first.
+    pub conversations: Option<Vec<Conversation>>,
+    /// Whether the visitor can see the widget (open on the host page, tab visible).
+    pub seen: bool,
+}
+
+impl Model {
+    /// Replies the visitor has not seen, over all their conversations.
+    pub fn unread(&self) -> u32 {
+        self.conversations
+            .iter()
+            .flatten()
+            .map(|c| c.unread_count)
+            .sum()
+    }
+
+    /// The most recent conversation with unread replies.
+    pub fn newest_unread(&self) -> Option<&Conversation> {
+        self.conversations
+            .iter()
+            .flatten()
+            .find(|c| c.unread_count > 0)
+    }
 }
 
 impl Default for Model {
@@ -65,6 +89,8 @@ impl Default for Model {
             organization: None,
             session: None,
             screen: Screen::Loading(LoadingStep::FindingOrganizationId),
+            conversations: None,
+            seen: false,
         }
     }
 }
@@ -87,6 +113,15 @@ pub enum Action {
     Back,
     /// A fatal error.
     Fail(String),
+    /// The `watch` socket's list of the session's conversations.
+    Watched(Vec<Conversation>),
+    /// One of them changed (or started).
+    Changed(Conversation),
+    /// The visitor can (or no longer can) see the widget.
+    Seen(bool),
+    /// The host page opened the widget: from the list, go straight to the newest
+    /// conversation with unread replies (what the launcher's badge counted).
+    OpenedOnHost,
 }
 
 impl Reducible for Model {
@@ -103,15 +138,36 @@ impl Reducible for Model {
             Action::Authenticated(session) => {
                 next.session = Some(session);
                 next.screen = Screen::Selection;
+                next.conversations = None;
             }
             Action::NeedAuth => {
                 next.session = None;
                 next.screen = Screen::Auth;
+                next.conversations = None;
             }
             Action::Open(id) => next.screen = Screen::Chat(id),
             Action::NewChat(id) => next.screen = Screen::NewChat(id),
             Action::Back => next.screen = Screen::Selection,
             Action::Fail(message) => next.screen = Screen::Error(message),
+            Action::Watched(list) => next.conversations = Some(list),
+            Action::Changed(changed) => {
+                let list = next.conversations.get_or_insert_with(Vec::new);
+                list.retain(|c| c.id != changed.id);
+                // Most recent activity first, as the server lists them.
+                let at = list
+                    .iter()
+                    .position(|c| (c.updated_at, c.id.0) < (changed.updated_at, changed.id.0))
+                    .unwrap_or(list.len());
+                list.insert(at, changed);
+            }
+            Action::Seen(seen) => next.seen = seen,
+            Action::OpenedOnHost => {
+                if next.screen == Screen::Selection
+                    && let Some(id) = next.newest_unread().map(|c| c.id)
+                {
+                    next.screen = Screen::Chat(id);
+                }
+            }
         }
         Rc::new(next)
     }
@@ -171,6 +227,51 @@ mod tests {
         let model = model.reduce(Action::NewChat(id));
         assert_eq!(model.screen, Screen::NewChat(id));
         assert_eq!(model.reduce(Action::Open(id)).screen, Screen::Chat(id));
+    }
+
+    fn conversation(ms: i64, unread: u32) -> Conversation {
+        let at = parley_shared::Timestamp::from_unix_millis(ms);
+        Conversation {
+            id: ConversationId::new_random(),
+            organization_id: OrganizationId(Default::default()),
+            status: parley_shared::api::ConversationStatus::Unresolved,
+            created_at: at,
+            updated_at: at,
+            last_seq: 0,
+            last_message: None,
+            responder_active: true,
+            project_id: None,
+            contact_read_seq: 0,
+            staff_read_seq: 0,
+            unread_count: unread,
+        }
+    }
+
+    #[test]
+    fn the_watched_list_keeps_newest_first_and_sums_unread_replies() {
+        let (old, new) = (conversation(1, 1), conversation(2, 0));
+        let model = walk(vec![
+            Action::Authenticated(session()),
+            Action::Watched(vec![new.clone(), old.clone()]),
+        ]);
+        assert_eq!(model.unread(), 1);
+        assert_eq!(model.newest_unread().map(|c| c.id), Some(old.id));
+        // A reply in the older one moves it to the top with its count.
+        let replied = Conversation {
+            updated_at: parley_shared::Timestamp::from_unix_millis(3),
+            unread_count: 2,
+            ..old.clone()
+        };
+        let model = Rc::new(model).reduce(Action::Changed(replied));
+        let order: Vec<_> = model.conversations.iter().flatten().map(|c| c.id).collect();
+        assert_eq!(order, vec![old.id, new.id]);
+        assert_eq!(model.unread(), 2);
+        // Opening the widget on the list goes to the conversation the badge counted.
+        let opened = model.clone().reduce(Action::OpenedOnHost);
+        assert_eq!(opened.screen, Screen::Chat(old.id));
+        // A new session forgets the old list.
+        let model = model.reduce(Action::NeedAuth);
+        assert_eq!((model.conversations.clone(), model.unread()), (None, 0));
     }
 
     #[test]

@@ -71,7 +71,8 @@ async fn mark_read(id: ConversationId, seq: u64) {
     .await;
 }
 
-async fn open(ctx: Ctx, live: LiveHandle, id: ConversationId) {
+/// Opens conversation `id`: loads it, follows it live, marks it read.
+pub(crate) async fn open(ctx: Ctx, live: LiveHandle, id: ConversationId) {
     let loaded = async {
         let detail: ConversationDetail =
             api::get(&format!("/api/dashboard/conversations/{id}")).await?;
@@ -83,7 +84,9 @@ async fn open(ctx: Ctx, live: LiveHandle, id: ConversationId) {
             let last = messages.iter().map(|m| m.seq).max().unwrap_or(0);
             ctx.dispatch(Action::Opened(Box::new(detail), messages));
             live::follow(&live.0, Some((id, last))).await;
-            mark_read(id, last).await;
+            if crate::notify::page_visible() {
+                mark_read(id, last).await;
+            }
         }
         Err(e) => {
             check(&ctx, e);
@@ -214,11 +217,12 @@ fn ConversationView(props: &ConversationProps) -> Html {
     {
         let end = end.clone();
         let last = props.messages.last().map(|m| (m.seq, m.role));
-        use_effect_with((id, last), move |(id, last)| {
+        // Read only while the operator can see it: the visitor's "Seen" means seen.
+        use_effect_with((id, last, ctx.visible), move |(id, last, visible)| {
             if let Some(el) = end.cast::<web_sys::Element>() {
                 el.scroll_into_view_with_bool(false);
             }
-            if let Some((seq, MessageRole::Contact)) = last {
+            if let (Some((seq, MessageRole::Contact)), true) = (last, visible) {
                 spawn_local(mark_read(*id, *seq));
             }
         });
@@ -355,6 +359,14 @@ fn ConversationView(props: &ConversationProps) -> Html {
                 { if active { "AI answering · turn off" } else { "AI off · turn on" } }</button>
         }
     };
+    // "Seen" goes under the team's newest message once the visitor has seen it.
+    let last_team = props
+        .messages
+        .iter()
+        .filter(|m| matches!(m.role, MessageRole::Operator | MessageRole::Assistant))
+        .map(|m| m.seq)
+        .max()
+        .unwrap_or(0);
     html! {
         <section class="conversation" data-conversation-id={id.to_string()}>
             <header class="conversation-header">
@@ -375,6 +387,9 @@ fn ConversationView(props: &ConversationProps) -> Html {
                         <li class={classes!("message", if mine { "staff" } else { "contact" })} data-seq={m.seq.to_string()}>
                             <div class="meta"><span class="author">{ author }</span><time>{ time::short(m.created_at) }</time></div>
                             <div class="bubble">{ &m.content }</div>
+                            if mine && m.seq == last_team && conversation.contact_read_seq >= m.seq {
+                                <div class="seen">{ "Seen" }</div>
+                            }
                             if let Some(r) = &m.rating {
                                 <div class="rated">{ format!("{} {}",
                                     match r.accuracy {

@@ -67,6 +67,9 @@ fn WidgetForm(props: &WidgetFormProps) -> Html {
     let suggestions = use_state(|| vec![String::new(), String::new(), String::new()]);
     let color = use_state(|| "#2563eb".to_owned());
     let origins = use_state(String::new);
+    // Minutes as typed (empty: no stated time), and the launcher's preview switch.
+    let reply_time = use_state(String::new);
+    let preview = use_state(|| true);
     let status = use_state(|| None::<Result<String, String>>);
     {
         let (ctx, name, greeting, suggestions, color, origins) = (
@@ -77,6 +80,7 @@ fn WidgetForm(props: &WidgetFormProps) -> Html {
             color.clone(),
             origins.clone(),
         );
+        let (reply_time, preview) = (reply_time.clone(), preview.clone());
         let scope = props.scope;
         use_effect_with(
             ctx.me.as_ref().map(|m| m.current_organization_id),
@@ -91,6 +95,12 @@ fn WidgetForm(props: &WidgetFormProps) -> Html {
                             suggestions.set(list);
                             color.set(s.accent_color.unwrap_or_else(|| "#2563eb".into()));
                             origins.set(s.allowed_origins.join("\n"));
+                            reply_time.set(
+                                s.reply_time_minutes
+                                    .map(|m| m.to_string())
+                                    .unwrap_or_default(),
+                            );
+                            preview.set(s.unread_preview);
                         }
                         Err(e) => {
                             check(&ctx, e);
@@ -110,15 +120,27 @@ fn WidgetForm(props: &WidgetFormProps) -> Html {
             origins.clone(),
             status.clone(),
         );
+        let (reply_time, preview) = (reply_time.clone(), preview.clone());
         let scope = props.scope;
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            let minutes = reply_time.trim();
+            let reply_time_minutes = if minutes.is_empty() {
+                None
+            } else if let Ok(m) = minutes.parse::<u32>() {
+                Some(m)
+            } else {
+                status.set(Some(Err("The reply time is a number of minutes.".into())));
+                return;
+            };
             let body = WidgetSettings {
                 display_name: Some((*name).clone()),
                 greeting: Some((*greeting).clone()),
                 suggested_messages: (*suggestions).clone(),
                 accent_color: Some((*color).clone()),
                 allowed_origins: origins.lines().map(str::to_owned).collect(),
+                reply_time_minutes,
+                unread_preview: *preview,
             };
             let (ctx, status) = (ctx.clone(), status.clone());
             spawn_local(async move {
@@ -170,6 +192,17 @@ fn WidgetForm(props: &WidgetFormProps) -> Html {
             <label for="origins">{ "Allowed websites, one origin per line (empty: any site may embed the widget)" }</label>
             <textarea id="origins" rows="3" placeholder="https://shop.example" value={(*origins).clone()}
                 oninput={on_origins} disabled={!props.manager} />
+            <label for="reply-time">{ "Usual reply time in minutes, told to visitors who ask for a person (empty: not stated)" }</label>
+            <input id="reply-time" type="number" min="1" max="1440" inputmode="numeric" value={(*reply_time).clone()}
+                oninput={bind(&reply_time)} disabled={!props.manager} />
+            <label class="check">
+                <input id="unread-preview" type="checkbox" checked={*preview} disabled={!props.manager}
+                    onchange={{
+                        let preview = preview.clone();
+                        Callback::from(move |e: Event| preview.set(e.target_unchecked_into::<web_sys::HtmlInputElement>().checked()))
+                    }} />
+                { " Show a preview of unread replies beside the launcher" }
+            </label>
             if let Some(s) = &*status {
                 <p class={if s.is_ok() { "ok" } else { "error" }} role="status">{ s.clone().unwrap_or_else(|e| e) }</p>
             }

@@ -74,7 +74,12 @@ pub fn SelectionScreen() -> Html {
         Callback::from(move |_| ctx.dispatch(Action::NewChat(ConversationId::new_random())))
     };
 
-    let list = match &*conversations {
+    // The live list once the watch socket has it; the one fetched at first until then.
+    let shown = ctx
+        .conversations
+        .clone()
+        .or_else(|| (*conversations).clone());
+    let list = match &shown {
         None => html! { <p class="muted">{ "Loading your conversations…" }</p> },
         Some(items) if items.is_empty() => html! {},
         Some(items) => html! {
@@ -85,12 +90,17 @@ pub fn SelectionScreen() -> Html {
                         let id = c.id;
                         let ctx = ctx.clone();
                         let status = c.status.as_str();
+                        let unread = c.unread_count;
                         html! {
                             <li>
-                                <button type="button" class="conversation" data-conversation-id={id.to_string()}
+                                <button type="button" class={classes!("conversation", (unread > 0).then_some("has-unread"))}
+                                    data-conversation-id={id.to_string()} data-unread={unread.to_string()}
                                     onclick={Callback::from(move |_| ctx.dispatch(Action::Open(id)))}>
                                     <span class="row">
                                         <span class={classes!("status", status)}>{ status_label(c.status) }</span>
+                                        if unread > 0 {
+                                            <span class="unread" aria-label={format!("{unread} unread")}>{ unread }</span>
+                                        }
                                         <span class="when">{ time::short(c.updated_at) }</span>
                                     </span>
                                     <span class="preview">{ preview(c) }</span>

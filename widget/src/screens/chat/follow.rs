@@ -31,6 +31,7 @@ pub(super) async fn load_and_follow(
             last_seq.set(messages.iter().map(|m| m.seq).max().unwrap_or(0));
             let stored: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
             chat.dispatch(ChatAction::Loaded(conversation.status, messages));
+            chat.dispatch(ChatAction::StaffRead(conversation.staff_read_seq));
             flush_outbox(&ctx, &chat, &token, id, &stored, true);
         }
         Err(e) => {
@@ -73,9 +74,18 @@ pub(super) async fn load_and_follow(
                 ..
             } => chat.dispatch(ChatAction::Draft(message_id, author_name, content)),
             ServerFrame::Ready { conversation } => {
-                chat.dispatch(ChatAction::Status(conversation.status))
+                chat.dispatch(ChatAction::Status(conversation.status));
+                chat.dispatch(ChatAction::StaffRead(conversation.staff_read_seq));
             }
-            ServerFrame::Error { .. } => {}
+            ServerFrame::Read {
+                role: MessageRole::Operator,
+                seq,
+                ..
+            } => chat.dispatch(ChatAction::StaffRead(seq)),
+            ServerFrame::Read { .. }
+            | ServerFrame::Conversations { .. }
+            | ServerFrame::Conversation { .. }
+            | ServerFrame::Error { .. } => {}
         }
     };
     let on_connected = {

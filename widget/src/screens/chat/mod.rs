@@ -58,6 +58,25 @@ fn author(m: &Message) -> String {
     }
 }
 
+/// The line shown after "Talk to a person": who replies here, and when (the organization's
+/// usual reply time, in minutes, if set).
+fn handover_text(minutes: Option<u32>) -> String {
+    match minutes {
+        None => "A person will reply here as soon as possible.".to_owned(),
+        Some(1) => "A person will reply here; we usually reply within a minute.".to_owned(),
+        Some(m) if m < 60 => {
+            format!("A person will reply here; we usually reply within {m} minutes.")
+        }
+        Some(m) if m < 120 => {
+            "A person will reply here; we usually reply within an hour.".to_owned()
+        }
+        Some(m) => format!(
+            "A person will reply here; we usually reply within {} hours.",
+            m.div_ceil(60)
+        ),
+    }
+}
+
 /// The chat screen.
 #[function_component]
 pub fn ChatScreen(props: &ChatProps) -> Html {
@@ -110,6 +129,25 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         });
     }
 
+    {
+        // What the visitor sees is read: the team's "Seen", and the launcher's badge clears.
+        let typer = (*typer).clone();
+        let sent = use_mut_ref(|| 0_u64);
+        let up = chat.link == Link::Up;
+        use_effect_with((chat.last_seq(), ctx.seen, up), move |&(seq, seen, up)| {
+            if !up {
+                // A new socket: say it again (the server ignores what it already has).
+                *sent.borrow_mut() = 0;
+            } else if seen && seq > *sent.borrow() {
+                *sent.borrow_mut() = seq;
+                spawn_local(async move {
+                    if !typer.read(seq).await {
+                        *sent.borrow_mut() = 0;
+                    }
+                });
+            }
+        });
+    }
     let resolved = chat.status == Some(ConversationStatus::Resolved);
     // Sends a message shown as pending; the first one of a new chat creates the
     // conversation first (a retry answers the same one), then it is followed like any other.
@@ -265,11 +303,22 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         .filter(|m| m.role == MessageRole::Assistant && m.previous_message_id.is_some())
         .map(|m| m.id);
     let answering = chat.status == Some(ConversationStatus::Unresolved) && chat.draft.is_none();
+    // "Seen" goes under the visitor's newest stored message only.
+    let last_mine = stored
+        .iter()
+        .filter(|m| m.role == MessageRole::Contact)
+        .map(|m| m.seq)
+        .max()
+        .unwrap_or(0);
+    let person_joined = chat.person_joined();
     let messages = shown.map(|(item, fork)| {
         let m = &item.message;
         let mine = m.role == MessageRole::Contact;
         let delivery = match &item.delivery {
             Delivery::Sending => html! { <span class="delivery sending">{ "Sending…" }</span> },
+            Delivery::Sent if mine && m.seq > 0 && m.seq == last_mine && chat.staff_read >= m.seq => {
+                html! { <span class="delivery seen">{ "Seen" }</span> }
+            }
             Delivery::Sent if mine => html! { <span class="delivery sent">{ "Sent" }</span> },
             Delivery::Sent => html! {},
             Delivery::Failed(why) => {
@@ -370,6 +419,16 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
     };
 
     let config = ctx.organization.clone();
+    // After "Talk to a person", until one writes: say so, and how long it usually takes.
+    let handover =
+        (chat.status == Some(ConversationStatus::Escalated) && !person_joined).then(|| {
+            let minutes = config.as_ref().and_then(|c| c.reply_time_minutes);
+            html! {
+                <li class="message system handover" role="status">
+                    <div class="bubble">{ handover_text(minutes) }</div>
+                </li>
+            }
+        });
     let greeting = config
         .as_ref()
         .and_then(|c| c.greeting.clone())
@@ -404,7 +463,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         <div class={classes!("status-bar", s.as_str())}>
             <span class={classes!("status", s.as_str())}>{ status_label(s) }</span>
             if chat.link == Link::Down && !resolved { <span class="reconnecting">{ "Reconnecting…" }</span> }
-            if s == ConversationStatus::Unresolved && !new {
+            if s == ConversationStatus::Unresolved && !new && !person_joined {
                 <button type="button" class="talk-to-person" onclick={talk_to_person.clone()}>{ "Talk to a person" }</button>
             }
         </div>
@@ -418,7 +477,7 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
             <main class="screen chat" data-conversation-id={id.to_string()} data-live={if chat.link == Link::Up { "up" } else { "down" }}>
                 if let Some(err) = &chat.error { <p class="form-error" role="alert">{ err }</p> }
                 if !chat.loaded && chat.error.is_none() { <p class="muted">{ "Loading messages…" }</p> }
-                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ writing }{ person_typing }</ol>
+                <ol class="messages" aria-live="polite">{ greeting }{ for messages }{ handover }{ writing }{ person_typing }</ol>
                 { suggestions }
                 <div ref={end}></div>
             </main>

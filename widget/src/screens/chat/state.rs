@@ -45,6 +45,23 @@ pub(super) struct ChatState {
     /// An operator is typing: their name, and which indicator this is (the timer that hides
     /// it ends only its own).
     pub(super) typing: Option<(String, u32)>,
+    /// How far the team has seen the conversation (`seq`): "Seen" under the visitor's
+    /// messages up to there.
+    pub(super) staff_read: u64,
+}
+
+impl ChatState {
+    /// Whether a person from the team has written here (then "Talk to a person" is done).
+    pub(super) fn person_joined(&self) -> bool {
+        self.items
+            .iter()
+            .any(|i| i.message.role == parley_shared::api::MessageRole::Operator)
+    }
+
+    /// The highest stored `seq` shown (what the visitor has seen when the widget is seen).
+    pub(super) fn last_seq(&self) -> u64 {
+        self.items.iter().map(|i| i.message.seq).max().unwrap_or(0)
+    }
 }
 
 pub(super) enum ChatAction {
@@ -64,6 +81,8 @@ pub(super) enum ChatAction {
     Choose(Option<MessageId>, MessageId),
     Connected(bool),
     Error(String),
+    /// The team has seen the conversation up to this `seq` (never moves back).
+    StaffRead(u64),
 }
 
 impl ChatState {
@@ -117,6 +136,7 @@ impl Reducible for ChatState {
                 }
             }
             ChatAction::Confirmed(m) => next.confirm(m),
+            ChatAction::StaffRead(seq) => next.staff_read = next.staff_read.max(seq),
             // Shown once however often it is queued (the first message of a new chat is
             // posted, then found again in the outbox when the chat loads): a second item
             // would stay "Sending…" after the first was confirmed.
