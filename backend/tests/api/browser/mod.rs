@@ -11,6 +11,7 @@ mod network;
 mod responder;
 mod support;
 mod typing;
+mod unread;
 mod visitor;
 mod webhooks;
 mod xss;
