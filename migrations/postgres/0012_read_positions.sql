@@ -7,7 +7,7 @@ ALTER TABLE conversations ADD COLUMN staff_read_seq BIGINT NOT NULL DEFAULT 0;
 -- Widget settings: the usual reply time the widget states after "Talk to a person"
 -- (minutes; NULL: say nothing about time), and whether the launcher shows a preview of an
 -- unread reply beside its badge.
-ALTER TABLE widget_settings ADD COLUMN reply_time_minutes INTEGER;
+ALTER TABLE widget_settings ADD COLUMN reply_time_minutes BIGINT;
 ALTER TABLE widget_settings ADD COLUMN unread_preview BIGINT NOT NULL DEFAULT 1;
-ALTER TABLE project_settings ADD COLUMN reply_time_minutes INTEGER;
+ALTER TABLE project_settings ADD COLUMN reply_time_minutes BIGINT;
 ALTER TABLE project_settings ADD COLUMN unread_preview BIGINT NOT NULL DEFAULT 1;

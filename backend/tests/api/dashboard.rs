@@ -523,11 +523,13 @@ async fn settings_are_validated_saved_and_used_by_the_widget() {
             Some(json!({
                 "displayName": "Acme Support", "greeting": "Hi! How can we help?",
                 "suggestedMessages": ["Where is my order?", "  ", "Opening hours?"],
-                "accentColor": "#16A34A", "allowedOrigins": ["https://shop.example/"]
+                "accentColor": "#16A34A", "allowedOrigins": ["https://shop.example/"],
+                "replyTimeMinutes": 15, "unreadPreview": false
             })),
         )
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
+    assert!(defaults.unread_preview, "previews are on unless turned off");
     let config: WidgetConfig = app
         .client
         .get(app.url(&format!("/api/widget/organizations/{}", staff.org())))
@@ -545,7 +547,13 @@ async fn settings_are_validated_saved_and_used_by_the_widget() {
     );
     assert_eq!(config.accent_color.as_deref(), Some("#16a34a"));
     assert_eq!(config.allowed_origins, vec!["https://shop.example"]);
+    assert_eq!(
+        (config.reply_time_minutes, config.unread_preview),
+        (Some(15), false)
+    );
     for bad in [
+        json!({"replyTimeMinutes": 0}),
+        json!({"replyTimeMinutes": 1441}),
         json!({"accentColor": "green"}),
         json!({"allowedOrigins": ["shop.example"]}),
         // Issue 21, finding 10: out-of-range ports and broken IPv6 literals.

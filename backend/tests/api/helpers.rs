@@ -130,6 +130,38 @@ impl TestApp {
         }
     }
 
+    /// A second instance on this one's PostgreSQL database (its own server, hub, pools and
+    /// data directory), or `None` in the SQLite pass, which runs one process by design.
+    /// The first instance's demo operator logs in here too.
+    pub async fn second_instance(&self) -> Option<Self> {
+        self.config.database_url.as_ref()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = self.config.clone();
+        config.data_dir = dir.path().to_path_buf();
+        config.demo = false;
+        let clock = self.clock.clone();
+        let app = Application::build(config.clone(), clock.clone())
+            .await
+            .expect("build the second instance");
+        let base = app.public_url().to_owned();
+        let state = app.state().clone();
+        tokio::spawn(app.run_until(std::future::pending()));
+        let admin_token = secrets::admin_token(&config).expect("admin token");
+        Some(Self {
+            base,
+            client: reqwest::Client::new(),
+            clock,
+            admin_token,
+            demo_url: None,
+            metrics_url: None,
+            demo_operator: self.demo_operator.clone(),
+            state,
+            config,
+            _dir: dir,
+            _db: None,
+        })
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

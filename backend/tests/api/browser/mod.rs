@@ -7,6 +7,7 @@
 
 mod identity;
 mod inbox;
+mod instances;
 mod network;
 mod responder;
 mod support;

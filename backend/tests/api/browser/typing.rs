@@ -18,15 +18,18 @@ async fn shown_after(client: &Client, css: &str, since: Instant) -> Result<Durat
     Ok(since.elapsed())
 }
 
-async fn typing_scenario(
-    app: &TestApp,
+/// The scenario: the visitor on `site`'s demo page, the operator on `desk`'s dashboard (one
+/// instance, or two on one PostgreSQL).
+pub(super) async fn typing_scenario(
+    site: &TestApp,
+    desk: &TestApp,
     visitor: &Client,
     operator: &Client,
 ) -> Result<(), CmdError> {
-    log_in(app, operator).await?;
+    log_in(desk, operator).await?;
     wait_css(operator, ".tab.active[data-tab='waiting']").await?;
     visitor
-        .goto(app.demo_url.as_deref().expect("demo site"))
+        .goto(site.demo_url.as_deref().expect("demo site"))
         .await?;
     open_widget(visitor).await?;
     fill_auth_form(visitor, "Grace Hopper", "grace@example.com").await?;
@@ -85,7 +88,7 @@ async fn each_side_sees_the_other_typing_and_the_indicator_ends_by_itself() {
     let app = TestApp::spawn_with(|c| c.demo = true).await;
     responder_off(&app).await;
     with_browsers("browser typing test", 2, async |c| {
-        typing_scenario(&app, &c[0], &c[1]).await
+        typing_scenario(&app, &app, &c[0], &c[1]).await
     })
     .await;
 }

@@ -53,15 +53,18 @@ const HIDE_AND_STUB_NOTIFICATIONS: &str = r#"
     document.dispatchEvent(new Event("visibilitychange"));
 "#;
 
-async fn unread_scenario(
-    app: &TestApp,
+/// The scenario: the visitor on `site`'s demo page, the operator on `desk`'s dashboard (one
+/// instance, or two on one PostgreSQL). `site` was [`prepare`]d.
+pub(super) async fn unread_scenario(
+    site: &TestApp,
+    desk: &TestApp,
     visitor: &Client,
     operator: &Client,
 ) -> Result<(), CmdError> {
-    log_in(app, operator).await?;
+    log_in(desk, operator).await?;
     wait_css(operator, ".tab.active[data-tab='waiting']").await?;
     visitor
-        .goto(app.demo_url.as_deref().expect("demo site"))
+        .goto(site.demo_url.as_deref().expect("demo site"))
         .await?;
     // A host that draws its own launcher hears every change of the count.
     visitor
@@ -212,7 +215,7 @@ async fn unread_scenario(
     // a reply reaches the launcher without opening anything.
     visitor.enter_parent_frame().await?;
     visitor
-        .goto(app.demo_url.as_deref().expect("demo site"))
+        .goto(site.demo_url.as_deref().expect("demo site"))
         .await?;
     wait_css(visitor, "#parley-panel:not(.parley-open) iframe").await?;
     reply(operator, "Toujours là ?").await?;
@@ -220,13 +223,13 @@ async fn unread_scenario(
     Ok(())
 }
 
-#[tokio::test]
-async fn replies_reach_a_closed_widget_seen_shows_both_ways_and_a_hidden_dashboard_notifies() {
-    let app = TestApp::spawn_with(|c| c.demo = true).await;
-    responder_off(&app).await;
+/// The demo organization as the scenario expects it: no AI responder, a usual reply time
+/// of 5 minutes.
+pub(super) async fn prepare(site: &TestApp) {
+    responder_off(site).await;
     let org = parley_backend::staff::organizations::ensure_demo(
-        app.state.store.as_ref(),
-        app.clock.as_ref(),
+        site.state.store.as_ref(),
+        site.clock.as_ref(),
     )
     .await
     .unwrap();
@@ -234,11 +237,17 @@ async fn replies_reach_a_closed_widget_seen_shows_both_ways_and_a_hidden_dashboa
         reply_time_minutes: Some(5),
         ..Default::default()
     };
-    parley_backend::settings::put(&app.state, org.id, settings)
+    parley_backend::settings::put(&site.state, org.id, settings)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn replies_reach_a_closed_widget_seen_shows_both_ways_and_a_hidden_dashboard_notifies() {
+    let app = TestApp::spawn_with(|c| c.demo = true).await;
+    prepare(&app).await;
     with_browsers("browser unread test", 2, async |c| {
-        unread_scenario(&app, &c[0], &c[1]).await
+        unread_scenario(&app, &app, &c[0], &c[1]).await
     })
     .await;
 }
