@@ -301,16 +301,22 @@ fn use_host_badge(model: &AppContext) {
     use_effect_with(unread, |(count, preview)| {
         let preview = preview
             .as_ref()
-            .map(|(author, text)| serde_json::json!({"author": author, "text": text}));
-        host::post_with(
-            "unread",
-            serde_json::json!({"count": count, "preview": preview}),
-        );
+            .map(|(author, text)| host::Preview { author, text });
+        let extra = host::Extra {
+            count: Some(*count),
+            preview: Some(preview),
+            ..Default::default()
+        };
+        host::post_with("unread", extra);
     });
     let engaged = (!matches!(model.screen, Screen::Loading(_))).then_some(model.session.is_some());
     use_effect_with(engaged, |engaged| {
-        if let Some(engaged) = engaged {
-            host::post_with("engaged", serde_json::json!({ "engaged": engaged }));
+        if let Some(engaged) = *engaged {
+            let extra = host::Extra {
+                engaged: Some(engaged),
+                ..Default::default()
+            };
+            host::post_with("engaged", extra);
         }
     });
 }

@@ -49,8 +49,32 @@ struct WidgetMessage<'a> {
     version: u32,
     #[serde(rename = "type")]
     kind: &'a str,
-    #[serde(flatten)]
-    extra: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<Option<Preview<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    engaged: Option<bool>,
+}
+
+/// The newest unread reply, as the launcher previews it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Preview<'a> {
+    /// Who wrote it.
+    pub author: &'a str,
+    /// Its first characters.
+    pub text: &'a str,
+}
+
+/// What the widget tells the host page besides its bare notices.
+#[derive(Default)]
+pub struct Extra<'a> {
+    /// `unread`: the count.
+    pub count: Option<u32>,
+    /// `unread`: the preview, or none (`null`).
+    pub preview: Option<Option<Preview<'a>>>,
+    /// `engaged`: whether the visitor has a session.
+    pub engaged: Option<bool>,
 }
 
 /// The host page's URL and referrer, as last reported by the embed script.
@@ -115,12 +139,11 @@ pub fn origin() -> Option<String> {
 
 /// Sends `kind` to the host page (no-op when not embedded).
 pub fn post(kind: &str) {
-    post_with(kind, serde_json::json!({}));
+    post_with(kind, Extra::default());
 }
 
-/// Sends `kind` with the fields of the object `extra` to the host page (no-op when not
-/// embedded).
-pub fn post_with(kind: &str, extra: serde_json::Value) {
+/// Sends `kind` with the fields of `extra` to the host page (no-op when not embedded).
+pub fn post_with(kind: &str, extra: Extra<'_>) {
     let (Some(window), Some(origin)) = (web_sys::window(), origin()) else {
         return;
     };
@@ -131,7 +154,9 @@ pub fn post_with(kind: &str, extra: serde_json::Value) {
         source: "parley-widget",
         version: VERSION,
         kind,
-        extra,
+        count: extra.count,
+        preview: extra.preview,
+        engaged: extra.engaged,
     };
     if let Ok(json) = serde_json::to_string(&message)
         && let Ok(value) = js_sys::JSON::parse(&json)

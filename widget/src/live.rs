@@ -52,33 +52,10 @@ impl Typer {
 /// and unread replies) until the returned future is dropped or the server refuses (the
 /// refusal is returned), reconnecting after drops; `on_frame` gets the list, then changes.
 pub async fn watch(token: String, on_frame: impl Fn(ServerFrame)) -> ErrorBody {
-    let mut backoff = Backoff::default();
-    loop {
-        if let Some(url) = socket_url("/api/widget/live")
-            && let Ok(socket) = WebSocket::open(&url)
-        {
-            let (mut sink, mut stream) = socket.split();
-            let watch = ClientFrame::Watch {
-                token: token.clone(),
-            };
-            if let Ok(text) = serde_json::to_string(&watch)
-                && sink.send(WsMessage::Text(text)).await.is_ok()
-            {
-                while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
-                    match serde_json::from_str::<ServerFrame>(&text) {
-                        Ok(ServerFrame::Error { error }) => return error,
-                        Ok(frame @ ServerFrame::Conversations { .. }) => {
-                            backoff.reset();
-                            on_frame(frame);
-                        }
-                        Ok(frame) => on_frame(frame),
-                        Err(_) => {}
-                    }
-                }
-            }
-        }
-        backoff.wait().await;
-    }
+    let first = || ClientFrame::Watch {
+        token: token.clone(),
+    };
+    run(&first, &on_frame, &|_| {}, None).await
 }
 
 /// Follows `conversation` until the returned future is dropped or the server refuses the
@@ -92,28 +69,42 @@ pub async fn follow(
     on_connected: impl Fn(bool),
     typer: Typer,
 ) -> ErrorBody {
+    let first = || ClientFrame::Subscribe {
+        token: token.clone(),
+        conversation_id: conversation,
+        after_seq: last_seq.get(),
+    };
+    run(&first, &on_frame, &on_connected, Some(&typer)).await
+}
+
+/// One socket loop for both kinds (dynamic calls keep the wasm to one copy): sends `first()`
+/// at each (re)connection, hands frames to `on_frame` until an error frame ends it, lends the
+/// sending half to `typer` while connected.
+async fn run(
+    first: &dyn Fn() -> ClientFrame,
+    on_frame: &dyn Fn(ServerFrame),
+    on_connected: &dyn Fn(bool),
+    typer: Option<&Typer>,
+) -> ErrorBody {
     let mut backoff = Backoff::default();
     loop {
         if let Some(url) = socket_url("/api/widget/live")
             && let Ok(socket) = WebSocket::open(&url)
         {
             let (mut sink, mut stream) = socket.split();
-            let subscribe = ClientFrame::Subscribe {
-                token: token.clone(),
-                conversation_id: conversation,
-                after_seq: last_seq.get(),
-            };
-            if let Ok(text) = serde_json::to_string(&subscribe)
+            if let Ok(text) = serde_json::to_string(&first())
                 && sink.send(WsMessage::Text(text)).await.is_ok()
             {
-                *typer.0.borrow_mut() = Some(sink);
+                if let Some(typer) = typer {
+                    *typer.0.borrow_mut() = Some(sink);
+                }
                 while let Some(Ok(WsMessage::Text(text))) = stream.next().await {
                     let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
                         continue;
                     };
                     match frame {
                         ServerFrame::Error { error } => return error,
-                        ServerFrame::Ready { .. } => {
+                        ServerFrame::Ready { .. } | ServerFrame::Conversations { .. } => {
                             backoff.reset();
                             on_connected(true);
                             on_frame(frame);
@@ -123,7 +114,9 @@ pub async fn follow(
                 }
             }
         }
-        typer.0.borrow_mut().take();
+        if let Some(typer) = typer {
+            typer.0.borrow_mut().take();
+        }
         on_connected(false);
         backoff.wait().await;
     }

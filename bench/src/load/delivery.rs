@@ -1,5 +1,6 @@
 //! (2) Delivery latency over live sockets, both ways, and the round trip.
 
+use super::widgets::Widgets;
 use super::*;
 use crate::Plan;
 use crate::server::Server;
@@ -73,11 +74,14 @@ pub(super) struct Pending {
 /// → operator's live socket, and the operator's reply (to every 10th) → the contact's live
 /// socket, and the whole round trip. A message has reached the operator when their inbox
 /// row shows it or a later message of its conversation (rows are sent once per change batch).
+/// With `frames`, issue 14's extra frames too ([`Widgets`]), and the operator marks each
+/// conversation read before answering it.
 pub(super) async fn delivery(
     world: &Arc<World>,
     plan: &Plan,
     server: &Server,
     scale: f64,
+    frames: bool,
 ) -> Result<Value> {
     let rate = (world.conversations.len() as f64 * scale).max(1.0);
     let pending = Arc::new(Mutex::new(Pending {
@@ -87,36 +91,23 @@ pub(super) async fn delivery(
         round_trip: Some(histogram()),
         ..Pending::default()
     }));
-    // One widget socket per conversation, as many visitors would hold.
-    let mut readers = Vec::new();
-    for (conversation, token) in &world.conversations {
-        let mut socket = widget_socket(world, *conversation, token).await?;
+    // One widget per conversation, as many visitors would hold.
+    let on_reply = {
         let pending = pending.clone();
-        readers.push(tokio::spawn(async move {
-            while let Some(Ok(frame)) = socket.next().await {
-                let Ws::Text(text) = frame else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(&text) else {
-                    continue;
-                };
-                if v["type"] != "message" || v["message"]["role"] != "operator" {
-                    continue;
+        Arc::new(move |id: MessageId| {
+            if let Ok(mut p) = pending.lock()
+                && let Some((reply_start, send_start)) = p.replies.remove(&id)
+            {
+                if let Some(h) = p.to_contact.as_mut() {
+                    let _ = h.record(reply_start.elapsed().as_micros() as u64);
                 }
-                let Some(id) = v["message"]["id"].as_str().and_then(|s| s.parse().ok()) else {
-                    continue;
-                };
-                if let Ok(mut p) = pending.lock()
-                    && let Some((reply_start, send_start)) = p.replies.remove(&id)
-                {
-                    if let Some(h) = p.to_contact.as_mut() {
-                        let _ = h.record(reply_start.elapsed().as_micros() as u64);
-                    }
-                    if let Some(h) = p.round_trip.as_mut() {
-                        let _ = h.record(send_start.elapsed().as_micros() as u64);
-                    }
+                if let Some(h) = p.round_trip.as_mut() {
+                    let _ = h.record(send_start.elapsed().as_micros() as u64);
                 }
             }
-        }));
-    }
+        })
+    };
+    let widgets = Arc::new(Widgets::open(world, frames, on_reply).await?);
     let mut operator = operator_socket(world).await?;
     let operator_task = {
         let (pending, world) = (pending.clone(), world.clone());
@@ -174,7 +165,21 @@ pub(super) async fn delivery(
                     p.replies.insert(reply, (Instant::now(), send_start));
                 }
                 let world = world.clone();
+                let seq = last["seq"].as_u64().unwrap_or(0);
                 tokio::spawn(async move {
+                    // With the extra frames, the operator has it open: it is read first.
+                    if frames {
+                        let _ = world
+                            .client
+                            .post(format!(
+                                "{}/api/dashboard/conversations/{conversation}/read",
+                                world.base
+                            ))
+                            .header("cookie", &world.cookie)
+                            .json(&json!({ "seq": seq }))
+                            .send()
+                            .await;
+                    }
                     let _ = world
                         .client
                         .post(format!(
@@ -215,12 +220,14 @@ pub(super) async fn delivery(
                     .push((id, Instant::now()));
             }
             let (world, failures, slots) = (world.clone(), failures.clone(), slots.clone());
+            let widgets = widgets.clone();
             let pending = pending.clone();
             let started = Instant::now();
             tokio::spawn(async move {
                 let Ok(_slot) = slots.acquire().await else {
                     return;
                 };
+                widgets.typing(conversation).await;
                 if !matches!(send(&world, conversation, &token, id).await, Ok(true)) {
                     failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 } else if let Ok(mut p) = pending.lock()
@@ -235,14 +242,12 @@ pub(super) async fn delivery(
     tokio::time::sleep(Duration::from_secs(3)).await;
     let cpu = server.cpu_seconds() - cpu0;
     operator_task.abort();
-    for r in readers {
-        r.abort();
-    }
+    drop(widgets);
     let p = pending.lock().map_err(|_| anyhow::anyhow!("lock"))?;
     let empty = histogram();
     let to_operator = p.to_operator.as_ref().unwrap_or(&empty);
     Ok(json!({
-        "scale": scale, "ratePerSecond": rate, "sent": sent,
+        "scale": scale, "frames": frames, "ratePerSecond": rate, "sent": sent,
         "failed": failures.load(std::sync::atomic::Ordering::Relaxed),
         "notSeenByOperator": p.sent.values().map(Vec::len).sum::<usize>(),
         "toOperator": summary(to_operator),

@@ -5,6 +5,7 @@ mod http;
 mod idle;
 mod report;
 mod throughput;
+mod widgets;
 
 pub use report::{markdown, payload};
 
@@ -229,7 +230,15 @@ pub async fn run_all(server: &Server, plan: &Plan) -> Result<Value> {
     let idle_rss = server.rss_kib();
     let world = Arc::new(setup(server, plan).await?);
     eprintln!("bench:   throughput");
-    let throughput = throughput::throughput(&world, plan, server).await;
+    let throughput = throughput::throughput(&world, plan, server, None).await;
+    // Issue 14: the same with a live widget per conversation, without and with the extra
+    // frames (typing, read positions): their cost is the difference of these two.
+    let mut live = Vec::new();
+    for frames in [false, true] {
+        eprintln!("bench:   throughput with live widgets (extra frames: {frames})");
+        let widgets = widgets::Widgets::open(&world, frames, Arc::new(|_| {})).await?;
+        live.push(throughput::throughput(&world, plan, server, Some(Arc::new(widgets))).await);
+    }
     eprintln!("bench:   http latency");
     let http = http::http_latency(&world, plan, 500).await;
     let mut scaling = Vec::new();
@@ -237,11 +246,15 @@ pub async fn run_all(server: &Server, plan: &Plan) -> Result<Value> {
         eprintln!("bench:   delivery at {scale}x");
         // An overloaded step is reported, not fatal: it is where the curve ends.
         scaling.push(
-            delivery::delivery(&world, plan, server, scale)
+            delivery::delivery(&world, plan, server, scale, false)
                 .await
                 .unwrap_or_else(|e| json!({"scale": scale, "error": e.to_string()})),
         );
     }
+    eprintln!("bench:   delivery at 1x with the extra frames");
+    let with_frames = delivery::delivery(&world, plan, server, 1.0, true)
+        .await
+        .unwrap_or_else(|e| json!({"scale": 1.0, "error": e.to_string()}));
     eprintln!("bench:   idle connections");
     let idle = idle::idle_connections(&world, server, plan.idle_connections).await?;
     eprintln!("bench:   verifying");
@@ -252,6 +265,9 @@ pub async fn run_all(server: &Server, plan: &Plan) -> Result<Value> {
             "acknowledged messages not read back exactly once: {verified}"
         ));
     }
+    if live.iter().any(|t| t["failed"] != 0) {
+        problems.push("a throughput phase with live widgets had failed sends".to_owned());
+    }
     if throughput["failed"] != 0 {
         problems.push(format!(
             "throughput phase had failed sends: {}",
@@ -261,6 +277,8 @@ pub async fn run_all(server: &Server, plan: &Plan) -> Result<Value> {
     Ok(json!({
         "idleRssMiB": (idle_rss as f64 / 1024.0 * 10.0).round() / 10.0,
         "throughput": throughput,
+        "throughputLive": live,
+        "deliveryWithFrames": with_frames,
         "http": http,
         "delivery": scaling,
         "idle": idle,

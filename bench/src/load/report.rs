@@ -91,6 +91,28 @@ pub fn markdown(results: &Value) -> String {
         "–",
         &|r| f(&r["throughput"]["latency"]["p99Ms"]),
     );
+    row(
+        &mut out,
+        "durable sends/s, a live widget per conversation: without / with typing and read frames",
+        "frames ≤ 5 % fewer",
+        &|r| {
+            let l = &r["throughputLive"];
+            format!("{} / {}", f(&l[0]["perSecond"]), f(&l[1]["perSecond"]))
+        },
+    );
+    row(
+        &mut out,
+        "delivery contact → operator p50 / p99 (ms), 1×, with typing and read frames",
+        "p99 as without",
+        &|r| {
+            let d = &r["deliveryWithFrames"];
+            format!(
+                "{} / {}",
+                f(&d["toOperator"]["p50Ms"]),
+                f(&d["toOperator"]["p99Ms"])
+            )
+        },
+    );
     for (i, label) in ["1×", "2×", "4×", "8×"].iter().enumerate() {
         row(
             &mut out,

@@ -1,5 +1,6 @@
 //! (1) Acknowledged contact messages per second.
 
+use super::widgets::Widgets;
 use super::*;
 use crate::Plan;
 use crate::server::Server;
@@ -9,14 +10,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// (1) Acknowledged (committed) contact messages per second from `senders` concurrent
-/// senders spread over every conversation.
-pub(super) async fn throughput(world: &Arc<World>, plan: &Plan, server: &Server) -> Value {
+/// senders spread over every conversation; with `widgets`, each conversation has a live
+/// widget receiving its messages (and typing before each, when its frames are on).
+pub(super) async fn throughput(
+    world: &Arc<World>,
+    plan: &Plan,
+    server: &Server,
+    widgets: Option<Arc<Widgets>>,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(plan.seconds);
     let cpu0 = server.cpu_seconds();
     let started = Instant::now();
     let tasks: Vec<_> = (0..plan.senders)
         .map(|s| {
-            let world = world.clone();
+            let (world, widgets) = (world.clone(), widgets.clone());
             let senders = plan.senders;
             tokio::spawn(async move {
                 let mine: Vec<(ConversationId, String)> = world
@@ -32,6 +39,9 @@ pub(super) async fn throughput(world: &Arc<World>, plan: &Plan, server: &Server)
                     let (conversation, token) = &mine[k % mine.len()];
                     k += 1;
                     let t = Instant::now();
+                    if let Some(w) = &widgets {
+                        w.typing(*conversation).await;
+                    }
                     match send(&world, *conversation, token, MessageId::new_random()).await {
                         Ok(true) => {
                             ok += 1;

@@ -59,10 +59,10 @@ async fn network_scenario(app: &TestApp, client: &Client) -> Result<(), CmdError
             vec![],
         )
         .await?;
-    assert_eq!(
-        open.as_u64(),
-        Some(1),
-        "the live socket goes through the switch"
+    // The chat's socket, and the conversation list's (`watch`) once it is up.
+    assert!(
+        matches!(open.as_u64(), Some(1 | 2)),
+        "the live sockets go through the switch: {open}"
     );
     client.execute("window.__cut()", vec![]).await?;
     wait_css(client, ".reconnecting").await?;
@@ -160,10 +160,10 @@ async fn dashboard_network_scenario(app: &TestApp, operator: &Client) -> Result<
             vec![],
         )
         .await?;
-    assert_eq!(
-        open.as_u64(),
-        Some(1),
-        "the live socket goes through the switch"
+    // The chat's socket, and the conversation list's (`watch`) once it is up.
+    assert!(
+        matches!(open.as_u64(), Some(1 | 2)),
+        "the live sockets go through the switch: {open}"
     );
     operator.execute("window.__cut()", vec![]).await?;
     visitor.say(conversation.id, "written during the cut").await;

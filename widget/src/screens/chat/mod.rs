@@ -134,19 +134,22 @@ pub fn ChatScreen(props: &ChatProps) -> Html {
         let typer = (*typer).clone();
         let sent = use_mut_ref(|| 0_u64);
         let up = chat.link == Link::Up;
-        use_effect_with((chat.last_seq(), ctx.seen, up), move |&(seq, seen, up)| {
-            if !up {
-                // A new socket: say it again (the server ignores what it already has).
-                *sent.borrow_mut() = 0;
-            } else if seen && seq > *sent.borrow() {
-                *sent.borrow_mut() = seq;
-                spawn_local(async move {
-                    if !typer.read(seq).await {
-                        *sent.borrow_mut() = 0;
-                    }
-                });
-            }
-        });
+        use_effect_with(
+            (chat.last_reply_seq(), ctx.seen, up),
+            move |&(seq, seen, up)| {
+                if !up {
+                    // A new socket: say it again (the server ignores what it already has).
+                    *sent.borrow_mut() = 0;
+                } else if seen && seq > *sent.borrow() {
+                    *sent.borrow_mut() = seq;
+                    spawn_local(async move {
+                        if !typer.read(seq).await {
+                            *sent.borrow_mut() = 0;
+                        }
+                    });
+                }
+            },
+        );
     }
     let resolved = chat.status == Some(ConversationStatus::Resolved);
     // Sends a message shown as pending; the first one of a new chat creates the

@@ -58,9 +58,16 @@ impl ChatState {
             .any(|i| i.message.role == parley_shared::api::MessageRole::Operator)
     }
 
-    /// The highest stored `seq` shown (what the visitor has seen when the widget is seen).
-    pub(super) fn last_seq(&self) -> u64 {
-        self.items.iter().map(|i| i.message.seq).max().unwrap_or(0)
+    /// The highest stored `seq` of a reply shown (what the visitor has read when the widget
+    /// is seen). Their own messages move nothing: a read frame per message sent would be a
+    /// write per message for no one.
+    pub(super) fn last_reply_seq(&self) -> u64 {
+        self.items
+            .iter()
+            .filter(|i| i.message.role != parley_shared::api::MessageRole::Contact)
+            .map(|i| i.message.seq)
+            .max()
+            .unwrap_or(0)
     }
 }
 
