@@ -122,16 +122,22 @@ pub async fn get_own(
 
 /// Records that the visitor has seen their conversation `id` up to `seq` (the caller checked
 /// it is the session's own): stored, never backwards, capped at the newest message; when it
-/// moved, the team's open views show "Seen" (on every instance).
+/// moved, the team's open views show "Seen" (other instances hear of it from the store).
 pub async fn contact_read(
     state: &State,
     session: &ContactSession,
     id: ConversationId,
     seq: u64,
 ) -> Result<()> {
-    if let Some(seq) = state.store.contact_read(id, seq).await? {
+    let mark = crate::store::ReadMark {
+        organization_id: session.organization_id,
+        conversation_id: id,
+        reader: crate::store::Reader::Contact,
+        seq,
+    };
+    if let Some(seq) = state.store.record_read(mark).await? {
         let role = parley_shared::api::MessageRole::Contact;
-        crate::live::read(state, session.organization_id, id, role, seq).await;
+        state.hub.read(id, role, seq);
     }
     Ok(())
 }

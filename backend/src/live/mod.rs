@@ -240,28 +240,6 @@ pub async fn typing(
     }
 }
 
-/// A read position moved (stored by the caller): to `conversation`'s sockets here and on
-/// every other instance. A lost announcement leaves the other instances' "Seen" behind until
-/// their next read of the conversation.
-pub async fn read(
-    state: &State,
-    organization_id: OrganizationId,
-    conversation_id: ConversationId,
-    role: parley_shared::api::MessageRole,
-    seq: u64,
-) {
-    state.hub.read(conversation_id, role, seq);
-    let event = AnnouncedEvent::Read {
-        organization_id,
-        conversation_id,
-        role,
-        seq,
-    };
-    if let Err(e) = state.store.announce_now(&event).await {
-        tracing::warn!(error = %e, "announcing a read position");
-    }
-}
-
 /// One socket's typing relay: at most one every
 /// [`parley_shared::limits::TYPING_RELAY_EVERY_MS`], whatever the client sends.
 #[derive(Debug, Default)]

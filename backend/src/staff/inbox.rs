@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::live;
 use crate::staff::accounts::Operator;
 use crate::state::State;
-use crate::store::{AnnouncedEvent, NewMessage, OwnedConversation, Revocation};
+use crate::store::{NewMessage, OwnedConversation, ReadMark, Reader, Revocation};
 use parley_shared::api::{Conversation, ConversationStatus, Message, MessageRole, Page};
 use parley_shared::staff::{
     ContactDetails, ConversationDetail, InboxFilter, InboxItem, OperatorReply,
@@ -176,30 +176,23 @@ pub async fn set_status(
     crate::conversations::set_status(state, id, status).await
 }
 
-/// Records that `op` has read `id` up to `seq`.
+/// Records that `op` has read `id` up to `seq`: their unread count, and the visitor's
+/// "Seen" when the team's position moved (other instances hear of both from the store).
 pub async fn mark_read(state: &State, op: &Operator, id: ConversationId, seq: u64) -> Result<()> {
     own(state, op, id).await?;
-    let moved = state.store.mark_read(id, op.user.id, seq).await?;
     let org = op.organization_id;
-    if let Some(seq) = moved {
-        // The visitor's "Seen".
-        crate::live::read(
-            state,
-            org,
-            id,
-            parley_shared::api::MessageRole::Operator,
-            seq,
-        )
-        .await;
-    }
-    // The operator's other dashboards (any instance) clear the badge too.
-    state.hub.inbox_changed(org, id);
-    let event = AnnouncedEvent::InboxChanged {
+    let mark = ReadMark {
         organization_id: org,
         conversation_id: id,
+        reader: Reader::Operator(op.user.id),
+        seq,
     };
-    if let Err(e) = state.store.announce_now(&event).await {
-        tracing::warn!(error = %e, "announcing a read marker");
+    if let Some(seq) = state.store.record_read(mark).await? {
+        state
+            .hub
+            .read(id, parley_shared::api::MessageRole::Operator, seq);
     }
+    // The operator's other dashboards clear the badge too.
+    state.hub.inbox_changed(org, id);
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Messages: the (group-committed) insert, reads, the message tree, ratings and read markers.
 
-use super::{NewJob, StoreError};
+use super::{NewJob, ReadMark, StoreError};
 use async_trait::async_trait;
 use parley_shared::api::{Message, MessageRole};
 use parley_shared::{ConversationId, MessageId, Timestamp, UserId};
@@ -92,22 +92,12 @@ pub trait MessageStore: Send + Sync {
         rating: &parley_shared::api::Rating,
         now: Timestamp,
     ) -> Result<(), StoreError>;
-    /// Records that `user` has seen `conversation` up to `seq` (never moves backwards), and
-    /// moves the conversation's `staff_read_seq` (capped at its `last_seq`) if that is
-    /// further: returns the new `staff_read_seq` when it moved (the visitor's "Seen").
-    async fn mark_read(
-        &self,
-        conversation: ConversationId,
-        user: UserId,
-        seq: u64,
-    ) -> Result<Option<u64>, StoreError>;
-    /// Moves the visitor's read position in `conversation` to `seq` (capped at its
-    /// `last_seq`, never backwards): returns the new position when it moved.
-    async fn contact_read(
-        &self,
-        conversation: ConversationId,
-        seq: u64,
-    ) -> Result<Option<u64>, StoreError>;
+    /// Records a read position, never moving backwards (the team's and the visitor's are
+    /// capped at the conversation's `last_seq`), group-committed with concurrent ones; on
+    /// PostgreSQL announced to other instances in the same transaction (`Read` when it
+    /// moved, and `InboxChanged` for an operator's unread count). Returns the side's new
+    /// position when it moved.
+    async fn record_read(&self, mark: ReadMark) -> Result<Option<u64>, StoreError>;
     /// A conversation's messages with `seq > after_seq`, in `seq` order, at most `limit`.
     async fn messages_after(
         &self,
@@ -226,33 +216,8 @@ macro_rules! impl_message_store {
                 Ok(())
             }
 
-            async fn mark_read(
-                &self,
-                conversation: ConversationId,
-                user: UserId,
-                seq: u64,
-            ) -> Result<Option<u64>, StoreError> {
-                sqlx::query(
-                    "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) \
-                     VALUES ($1, $2, $3) \
-                     ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = \
-                     CASE WHEN excluded.last_read_seq > conversation_reads.last_read_seq \
-                     THEN excluded.last_read_seq ELSE conversation_reads.last_read_seq END",
-                )
-                .bind(conversation.to_string())
-                .bind(user.to_string())
-                .bind(i64_of(seq))
-                .execute(&self.writer)
-                .await?;
-                advance_read(&self.writer, "staff_read_seq", conversation, seq).await
-            }
-
-            async fn contact_read(
-                &self,
-                conversation: ConversationId,
-                seq: u64,
-            ) -> Result<Option<u64>, StoreError> {
-                advance_read(&self.writer, "contact_read_seq", conversation, seq).await
+            async fn record_read(&self, mark: ReadMark) -> Result<Option<u64>, StoreError> {
+                self.reads.submit(mark).await
             }
         }
     };

@@ -38,6 +38,7 @@ mod public;
 mod webhooks;
 mod group;
 mod postgres;
+mod reads;
 mod sqlite;
 
 pub use accounts::*;
@@ -51,6 +52,7 @@ pub use messages::*;
 pub use organizations::*;
 pub use privacy::*;
 pub use public::*;
+pub use reads::*;
 pub use responder::*;
 pub use settings::*;
 pub use webhooks::*;

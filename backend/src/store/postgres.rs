@@ -31,7 +31,11 @@ pub struct PgStore {
     writer: PgPool,
     reader: PgPool,
     instance: uuid::Uuid,
-    inserts: GroupCommit,
+    inserts: GroupCommit<NewMessage, Inserted>,
+    reads: GroupCommit<super::ReadMark, Option<u64>>,
+    /// `announce_now`'s queue: announcements outside a transaction (typing, revocations)
+    /// leave in one statement per batch.
+    notices: GroupCommit<AnnouncedEvent, ()>,
     /// Whether the LISTEN connection is up (other instances' changes reach this one).
     listening: Arc<watch::Sender<bool>>,
 }
@@ -62,15 +66,31 @@ impl PgStore {
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         let instance = uuid::Uuid::new_v4();
         let batch_writer = pool.clone();
-        let inserts = GroupCommit::start(MAX_BATCH, move |messages| {
+        let inserts = GroupCommit::start(MAX_BATCH, "messages", move |messages| {
             let writer = batch_writer.clone();
             async move { commit_batch(&writer, instance, messages).await }
         });
+        let read_writer = pool.clone();
+        let reads = GroupCommit::start(MAX_BATCH, "reads", move |marks| {
+            let writer = read_writer.clone();
+            async move { commit_reads(&writer, instance, &marks).await }
+        });
+        let notice_writer = pool.clone();
+        let notices =
+            GroupCommit::start(MAX_BATCH, "notices", move |events: Vec<AnnouncedEvent>| {
+                let writer = notice_writer.clone();
+                async move {
+                    notify_all(&writer, instance, &events).await?;
+                    Ok(events.iter().map(|_| Ok(())).collect())
+                }
+            });
         let store = Self {
             writer: pool.clone(),
             reader: pool,
             instance,
             inserts,
+            reads,
+            notices,
             listening: Arc::new(watch::Sender::new(false)),
         };
         let listener = new_listener(&store.writer).await?;
@@ -101,11 +121,7 @@ impl PgStore {
 
     /// The NOTIFY payload of `event`, signed with this instance (which ignores its own).
     fn payload(&self, event: &AnnouncedEvent) -> Result<String, StoreError> {
-        serde_json::to_string(&Payload {
-            instance: self.instance,
-            event: event.clone(),
-        })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))
+        payload(self.instance, event)
     }
 }
 
@@ -145,12 +161,7 @@ impl super::Maintenance for PgStore {
 #[async_trait::async_trait]
 impl super::Announcer for PgStore {
     async fn announce_now(&self, event: &AnnouncedEvent) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(self.payload(event)?)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.notices.submit(event.clone()).await
     }
 }
 
@@ -217,7 +228,7 @@ async fn listen(
 impl PgStore {
     /// Queues `m` for the next group commit and waits for it.
     async fn insert_one(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
-        self.inserts.insert(m).await
+        self.inserts.submit(m.clone()).await
     }
 
     /// Full-text search: `$1` organization, `$2` tsquery text, `$3` limit; best
@@ -242,6 +253,80 @@ impl PgStore {
     }
 }
 
+/// The NOTIFY payload of `event`, signed with `instance` (which ignores its own).
+fn payload(instance: uuid::Uuid, event: &AnnouncedEvent) -> Result<String, StoreError> {
+    serde_json::to_string(&Payload {
+        instance,
+        event: event.clone(),
+    })
+    .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Sends `events` to the other instances in one statement (in `executor`'s transaction,
+/// if it is one), in order.
+async fn notify_all<'e, E>(
+    executor: E,
+    instance: uuid::Uuid,
+    events: &[AnnouncedEvent],
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Postgres>,
+{
+    if events.is_empty() {
+        return Ok(());
+    }
+    let payloads = events
+        .iter()
+        .map(|e| payload(instance, e))
+        .collect::<Result<Vec<_>, _>>()?;
+    sqlx::query(
+        "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n",
+    )
+    .bind(CHANNEL)
+    .bind(payloads)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// One transaction for a batch of reads, with their announcements; the outcome of each.
+async fn commit_reads(
+    writer: &PgPool,
+    instance: uuid::Uuid,
+    marks: &[super::ReadMark],
+) -> Outcomes<Option<u64>> {
+    let mut tx = writer.begin().await?;
+    let (mut outcomes, mut events) = (Vec::with_capacity(marks.len()), Vec::new());
+    for mark in marks {
+        let outcome = apply_read(&mut tx, mark).await;
+        let (organization_id, conversation_id) = (mark.organization_id, mark.conversation_id);
+        if let Ok(Some(seq)) = outcome {
+            let role = match mark.reader {
+                super::Reader::Contact => parley_shared::api::MessageRole::Contact,
+                super::Reader::Operator(_) => parley_shared::api::MessageRole::Operator,
+            };
+            events.push(AnnouncedEvent::Read {
+                organization_id,
+                conversation_id,
+                role,
+                seq,
+            });
+        }
+        let changed = AnnouncedEvent::InboxChanged {
+            organization_id,
+            conversation_id,
+        };
+        // An operator's unread count changed: their dashboards on other instances re-read it.
+        if matches!(mark.reader, super::Reader::Operator(_)) && !events.contains(&changed) {
+            events.push(changed);
+        }
+        outcomes.push(outcome);
+    }
+    notify_all(&mut *tx, instance, &events).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
 /// Stores a batch in one call (one implicit transaction). If the call fails as a whole
 /// (a deadlock with another kind of transaction, a bad row), each message is retried alone,
 /// so one message's failure is its own.
@@ -249,7 +334,7 @@ async fn commit_batch(
     writer: &PgPool,
     instance: uuid::Uuid,
     messages: Vec<NewMessage>,
-) -> Outcomes {
+) -> Outcomes<Inserted> {
     match insert_batch(writer, instance, &messages).await {
         Err(e) if messages.len() > 1 => {
             tracing::warn!(error = %e, size = messages.len(), "batch insert failed; inserting one \
@@ -294,7 +379,11 @@ struct BatchItem<'a> {
 }
 
 /// Calls `parley_insert_messages` for `messages`; each one's outcome, in their order.
-async fn insert_batch(writer: &PgPool, instance: uuid::Uuid, messages: &[NewMessage]) -> Outcomes {
+async fn insert_batch(
+    writer: &PgPool,
+    instance: uuid::Uuid,
+    messages: &[NewMessage],
+) -> Outcomes<Inserted> {
     // In arrival order; the function inserts them by conversation (see migration 0008).
     let items: Vec<BatchItem<'_>> = messages
         .iter()

@@ -201,24 +201,21 @@ macro_rules! impl_sql_helpers {
         /// Moves a conversation's read position `column` (`contact_read_seq` or
         /// `staff_read_seq`) to `seq` capped at `last_seq`, never backwards; the new position
         /// when it moved.
-        async fn advance_read(
-            pool: &sqlx::Pool<$db>,
+        async fn advance_read<'e, E>(
+            executor: E,
             column: &'static str,
             conversation: ConversationId,
             seq: u64,
-        ) -> Result<Option<u64>, StoreError> {
+        ) -> Result<Option<u64>, StoreError>
+        where
+            E: sqlx::Executor<'e, Database = $db>,
+        {
             macro_rules! advance {
                 ($col:literal) => {
                     concat!(
-                        "UPDATE conversations SET ",
-                        $col,
-                        " = CASE WHEN $2 < last_seq THEN $2 \
-                         ELSE last_seq END WHERE id = $1 AND ",
-                        $col,
-                        " < $2 AND ",
-                        $col,
-                        " < last_seq RETURNING ",
-                        $col
+                        "UPDATE conversations SET ", $col, " = CASE WHEN $2 < last_seq THEN $2 \
+                         ELSE last_seq END WHERE id = $1 AND ", $col, " < $2 AND ", $col,
+                        " < last_seq RETURNING ", $col
                     )
                 };
             }
@@ -229,9 +226,36 @@ macro_rules! impl_sql_helpers {
             let moved: Option<i64> = sqlx::query_scalar(sql)
                 .bind(conversation.to_string())
                 .bind(i64_of(seq))
-                .fetch_optional(pool)
+                .fetch_optional(executor)
                 .await?;
             Ok(moved.map(u64_of))
+        }
+
+        /// Stores one read (see `ReadMark`) in `tx`: an operator's own position (their unread
+        /// count) and the team's, or the visitor's. The side's new position when it moved.
+        async fn apply_read(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            mark: &$crate::store::ReadMark,
+        ) -> Result<Option<u64>, StoreError> {
+            let column = match mark.reader {
+                $crate::store::Reader::Contact => "contact_read_seq",
+                $crate::store::Reader::Operator(user) => {
+                    sqlx::query(
+                        "INSERT INTO conversation_reads (conversation_id, user_id, last_read_seq) \
+                         VALUES ($1, $2, $3) \
+                         ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = \
+                         CASE WHEN excluded.last_read_seq > conversation_reads.last_read_seq \
+                         THEN excluded.last_read_seq ELSE conversation_reads.last_read_seq END",
+                    )
+                    .bind(mark.conversation_id.to_string())
+                    .bind(user.to_string())
+                    .bind(i64_of(mark.seq))
+                    .execute(&mut **tx)
+                    .await?;
+                    "staff_read_seq"
+                }
+            };
+            advance_read(&mut **tx, column, mark.conversation_id, mark.seq).await
         }
 
         async fn message_by_id<'e, E>(

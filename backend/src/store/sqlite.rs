@@ -24,7 +24,8 @@ const MAX_BATCH: usize = 512;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    inserts: GroupCommit,
+    inserts: GroupCommit<NewMessage, Inserted>,
+    reads: GroupCommit<super::ReadMark, Option<u64>>,
 }
 
 impl SqliteStore {
@@ -60,20 +61,26 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let batch_writer = writer.clone();
-        let inserts = GroupCommit::start(MAX_BATCH, move |messages| {
+        let inserts = GroupCommit::start(MAX_BATCH, "messages", move |messages| {
             let writer = batch_writer.clone();
             async move { commit_batch(&writer, &messages).await }
+        });
+        let read_writer = writer.clone();
+        let reads = GroupCommit::start(MAX_BATCH, "reads", move |marks| {
+            let writer = read_writer.clone();
+            async move { commit_reads(&writer, &marks).await }
         });
         Ok(Self {
             writer,
             reader,
             inserts,
+            reads,
         })
     }
 
     /// Queues `m` for the next group commit and waits for it.
     async fn insert_one(&self, m: &NewMessage) -> Result<Inserted, StoreError> {
-        self.inserts.insert(m).await
+        self.inserts.submit(m.clone()).await
     }
 
     /// Nothing to announce: a SQLite file has a single serving process.
@@ -195,8 +202,25 @@ async fn checkpoints(connection: SqlitePool) {
     }
 }
 
+/// One transaction for a batch of reads; the outcome of each.
+async fn commit_reads(
+    writer: &SqlitePool,
+    marks: &[super::ReadMark],
+) -> super::group::Outcomes<Option<u64>> {
+    let mut tx = writer.begin().await?;
+    let mut outcomes = Vec::with_capacity(marks.len());
+    for mark in marks {
+        outcomes.push(apply_read(&mut tx, mark).await);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
 /// One transaction for the batch, one savepoint per message; the outcome of each.
-async fn commit_batch(writer: &SqlitePool, messages: &[NewMessage]) -> super::group::Outcomes {
+async fn commit_batch(
+    writer: &SqlitePool,
+    messages: &[NewMessage],
+) -> super::group::Outcomes<Inserted> {
     let mut tx = writer.begin().await?;
     let mut outcomes = Vec::with_capacity(messages.len());
     for m in messages {
