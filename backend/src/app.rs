@@ -77,6 +77,7 @@ impl Application {
                 config.webhook_tuning(),
                 crate::outbound::Outbound::new(config.destinations()),
             )),
+            email: Arc::new(crate::email::Email::from_config(&config)?),
             jobs: Arc::default(),
         };
         let state = AppState {
@@ -175,6 +176,7 @@ impl Application {
         }
         crate::responder::spawn_workers(&self.state.domain);
         crate::webhooks::spawn_workers(&self.state.domain);
+        crate::email::spawn_workers(&self.state.domain);
         crate::contacts::privacy::spawn_retention(&self.state.domain);
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
         let demo_task = self.demo.map(|(listener, org)| {

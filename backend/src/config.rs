@@ -323,6 +323,30 @@ pub struct Config {
     )]
     pub webhook_disable_after_secs: u64,
 
+    /// The SMTP server replies are emailed through, as a URL: `smtps://user:pass@host`
+    /// (TLS), `smtp://host:587?tls=required` (STARTTLS), `smtp://127.0.0.1:1025` (plain, a
+    /// local relay). Without it, email is off and the dashboard says so.
+    #[arg(long, global = true, env = "PARLEY_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of Parley's emails, e.g. `Acme Support <support@acme.example>`.
+    #[arg(long, global = true, env = "PARLEY_EMAIL_FROM")]
+    pub email_from: Option<String>,
+
+    /// How long a person's reply may stay unseen by the visitor before it is emailed to
+    /// them, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "PARLEY_EMAIL_AFTER_SECS",
+        default_value_t = 120
+    )]
+    pub email_after_secs: u64,
+
+    /// Email workers per process (0: none, the jobs wait for another instance).
+    #[arg(long, global = true, env = "PARLEY_EMAIL_WORKERS", default_value_t = 1)]
+    pub email_workers: usize,
+
     /// Also serve a demo "customer website" (on `--demo-bind`) for a demo organization.
     #[arg(long, global = true, env = "PARLEY_DEMO")]
     pub demo: bool,
@@ -441,6 +465,10 @@ impl Config {
             webhook_attempts: 23,
             webhook_timeout_ms: 15_000,
             webhook_disable_after_secs: 24 * 3600,
+            smtp_url: None,
+            email_from: None,
+            email_after_secs: 120,
+            email_workers: 1,
             demo: false,
             demo_bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         }

@@ -41,6 +41,9 @@ pub enum Error {
     /// 403 `contact_blocked`.
     #[error("this contact cannot start chats here")]
     ContactBlocked,
+    /// 404 `link_invalid`: an emailed link that is unknown, expired or revoked.
+    #[error("this link is unknown or has expired")]
+    LinkInvalid,
     /// 409 `identity_mismatch`: the session belongs to another verified user.
     #[error("this session belongs to another user; start a new one")]
     IdentityMismatch,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod contacts;
 pub mod conversations;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod http;
 pub mod jobs;

@@ -28,6 +28,8 @@ pub struct State {
     pub responder: Arc<Responder>,
     /// Outgoing webhooks' HTTP client and tuning.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// Email: the SMTP transport (off without `--smtp-url`) and timing.
+    pub email: Arc<crate::email::Email>,
     /// The job queue's wake-up bells: ring a kind's after recording one of its jobs.
     pub jobs: Arc<Bells>,
 }

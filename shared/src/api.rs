@@ -324,6 +324,28 @@ pub struct Conversation {
     pub unread_count: u32,
 }
 
+/// `POST /api/widget/continue`: the secret of a "Continue the conversation" link from an
+/// email (the widget reads it from its URL's `continue` parameter).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ContinueConversation {
+    /// The link's secret.
+    pub token: String,
+}
+
+/// Answer to [`ContinueConversation`]: the visitor's session with a fresh credential (the
+/// previous one stops working) and the conversation to open.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationContinued {
+    /// The session and its new bearer token.
+    pub created: ContactSessionCreated,
+    /// The conversation the email was about.
+    pub conversation_id: ConversationId,
+}
+
 /// `POST /api/widget/conversations/{id}/messages`: a contact's message.
 /// `201` with the [`Message`] when created, `200` with the same message when `id` was already
 /// sent (a retry). Errors: 422 `message_empty`, 413 `message_too_long`, 409

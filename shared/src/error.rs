@@ -33,6 +33,9 @@ pub enum ErrorCode {
     IdentityRequired,
     /// 403: the organization's staff blocked this contact.
     ContactBlocked,
+    /// 404: a link from an email is unknown, expired or revoked (the conversation was
+    /// erased).
+    LinkInvalid,
     /// 409: the session is verified as another user; start a new session instead.
     IdentityMismatch,
     /// 401: the staff/admin credential is missing, wrong or expired: log in again.

@@ -43,6 +43,17 @@ pub async fn identify(token: &str, identity: &Identity) -> Result<ContactSession
         .await
 }
 
+/// Follows a "Continue the conversation" link from an email: the session with a new token
+/// and the conversation to open.
+pub async fn continue_conversation(
+    secret: &str,
+) -> Result<parley_shared::api::ConversationContinued, ApiError> {
+    let body = parley_shared::api::ContinueConversation {
+        token: secret.to_owned(),
+    };
+    request::post("/api/widget/continue").json(&body).await
+}
+
 /// Checks (and extends) the stored session.
 pub async fn current_session(token: &str) -> Result<ContactSession, ApiError> {
     request::get("/api/widget/contact-session")

@@ -49,6 +49,15 @@ pub fn project_from_url() -> Option<parley_shared::ProjectId> {
         .ok()
 }
 
+/// The secret of an email's "Continue the conversation" link (`?continue=`).
+fn continue_from_url() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get("continue")
+        .filter(|s| !s.is_empty())
+}
+
 fn organization_from_url() -> Option<OrganizationId> {
     let search = web_sys::window()?.location().search().ok()?;
     let raw = web_sys::UrlSearchParams::new_with_str(&search)
@@ -132,6 +141,21 @@ async fn boot(ctx: AppContext) {
                 break;
             }
             gloo_timers::future::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    // Opened from an email's "Continue the conversation": sign in as that visitor and open
+    // the conversation (the link works after the session expired).
+    if let Some(secret) = continue_from_url() {
+        match api::continue_conversation(&secret).await {
+            Ok(continued) => {
+                signed_in(&ctx, org, continued.created);
+                ctx.dispatch(Action::Open(continued.conversation_id));
+                return;
+            }
+            Err(e) => {
+                ctx.dispatch(Action::Fail(e.message));
+                return;
+            }
         }
     }
     let identity = host::identity();

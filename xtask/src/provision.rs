@@ -1,5 +1,5 @@
 //! What the tests need from the machine, installed where it can be: Chromium and
-//! chromedriver, schemathesis, the Debian FAQ, PostgreSQL.
+//! chromedriver, schemathesis, the Debian FAQ, an SMTP server (aiosmtpd), PostgreSQL.
 
 use crate::process::{found, is_root, root, run};
 use anyhow::{Context, Result, bail};
@@ -59,6 +59,29 @@ pub(crate) fn ensure_debian_faq() -> Result<()> {
         return Ok(());
     }
     bail!("the knowledge-base test reads the Debian FAQ: install the Debian package `debian-faq`")
+}
+
+/// A real SMTP server for the email tests: Debian's `python3-aiosmtpd`, run with Debian's
+/// own Python (`/usr/bin/python3`: the first `python3` on PATH may be another build that
+/// does not see Debian's modules). Installed when missing and running as root.
+pub(crate) fn ensure_smtp_server() -> Result<()> {
+    let present = || {
+        Command::new("/usr/bin/python3")
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if present() {
+        return Ok(());
+    }
+    if is_root() && found("apt-get") {
+        run(Command::new("apt-get").arg("update").arg("-q"))?;
+        run(Command::new("apt-get").args(["install", "-y", "-q", "python3-aiosmtpd"]))?;
+        if present() {
+            return Ok(());
+        }
+    }
+    bail!("the email tests need a real SMTP server: install the Debian package `python3-aiosmtpd`")
 }
 
 /// Server the PostgreSQL pass creates its per-test databases on.

@@ -4,7 +4,8 @@
 use crate::build::build_widget;
 use crate::process::{cargo, root, run};
 use crate::provision::{
-    ensure_browser, ensure_debian_faq, ensure_postgres, ensure_schemathesis, postgres_url,
+    ensure_browser, ensure_debian_faq, ensure_postgres, ensure_schemathesis, ensure_smtp_server,
+    postgres_url,
 };
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -75,6 +76,7 @@ pub(crate) fn counted(mut cmd: Command) -> Result<(u64, u64)> {
 pub(crate) fn test() -> Result<()> {
     ensure_browser()?;
     ensure_debian_faq()?;
+    ensure_smtp_server()?;
     ensure_postgres()?;
     let schemathesis = ensure_schemathesis()?;
     let schemathesis = schemathesis.to_string_lossy();

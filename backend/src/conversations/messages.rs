@@ -133,7 +133,13 @@ pub async fn store_staff_message(
     new: NewMessage,
 ) -> Result<(Message, bool)> {
     check_content(state, &new.content)?;
-    insert(state, org, new).await
+    let conversation = new.conversation_id;
+    let (message, created) = insert(state, org, new).await?;
+    if created && message.role == parley_shared::api::MessageRole::Operator {
+        // Emailed later if the visitor has not seen it by then (issue 15).
+        crate::email::reply_stored(state, org, conversation, &message).await;
+    }
+    Ok((message, created))
 }
 
 /// Messages of the session's own conversation (checked by the caller, see

@@ -111,6 +111,7 @@ fn domain_status_and_code(e: &Error) -> (StatusCode, ErrorCode) {
         Error::IdentityInvalid => (S::UNAUTHORIZED, C::IdentityInvalid),
         Error::IdentityRequired => (S::FORBIDDEN, C::IdentityRequired),
         Error::ContactBlocked => (S::FORBIDDEN, C::ContactBlocked),
+        Error::LinkInvalid => (S::NOT_FOUND, C::LinkInvalid),
         Error::IdentityMismatch => (S::CONFLICT, C::IdentityMismatch),
         Error::Unauthorized => (S::UNAUTHORIZED, C::Unauthorized),
         Error::InvalidCredentials => (S::UNAUTHORIZED, C::InvalidCredentials),

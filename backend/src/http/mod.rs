@@ -4,6 +4,7 @@ mod admin;
 pub mod assets;
 pub mod client_addr;
 mod dashboard;
+mod email;
 mod embedded;
 pub mod error;
 pub mod extract;
@@ -220,6 +221,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .nest("/api/dashboard", dashboard::router(state))
         .nest("/chat", public::router())
         .nest("/api", webhooks::router())
+        .nest("/api/email", email::router())
 }
 
 /// The OpenAPI document alone (for `parley openapi` and tests that do not start a server).

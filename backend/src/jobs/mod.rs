@@ -120,6 +120,11 @@ fn wall_clock() -> Timestamp {
     Timestamp::from_datetime(time::OffsetDateTime::now_utc())
 }
 
+/// The wall-clock instant `delay` from now, for [`crate::store::JobStore::schedule_job`].
+pub fn due_in(delay: Duration) -> Timestamp {
+    wall_clock().plus_millis(millis(delay))
+}
+
 fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -127,10 +132,16 @@ fn millis(d: Duration) -> i64 {
 /// Claims one due job of `kind` and runs it to its outcome; `false` when none was due.
 /// Errors: storage failures (the job, if claimed, comes back after its lease).
 pub async fn run_once(state: &State, kind: &dyn Kind) -> Result<bool> {
+    run_once_at(state, kind, wall_clock()).await
+}
+
+/// [`run_once`] as if it were `now` (tests run a reminder due in an hour without waiting
+/// for it; retries are still scheduled from the wall clock).
+pub async fn run_once_at(state: &State, kind: &dyn Kind, now: Timestamp) -> Result<bool> {
     let policy = kind.policy(state);
     let Some(job) = state
         .store
-        .claim_job(kind.name(), wall_clock(), millis(policy.lease))
+        .claim_job(kind.name(), now, millis(policy.lease))
         .await?
     else {
         return Ok(false);

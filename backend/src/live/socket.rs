@@ -263,6 +263,7 @@ pub(crate) mod testing {
                 config.webhook_tuning(),
                 crate::outbound::Outbound::new(config.destinations()),
             )),
+            email: Arc::new(crate::email::Email::from_config(&config).expect("no SMTP")),
             jobs: Arc::default(),
         };
         (state, clock)

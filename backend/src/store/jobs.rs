@@ -53,6 +53,9 @@ pub struct Job {
 pub trait JobStore: Send + Sync {
     /// Records a job due at once; `false` if that ID exists already.
     async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<bool, StoreError>;
+    /// Records a job due at `run_at` (a reminder: "email this reply if still unseen");
+    /// `false` if that ID exists already.
+    async fn schedule_job(&self, job: &NewJob, run_at: Timestamp) -> Result<bool, StoreError>;
     /// Claims the oldest due job of `kind`, pushing its next run `lease_ms` ahead (so it
     /// becomes due again if this worker dies) and counting the attempt.
     async fn claim_job(
@@ -81,9 +84,12 @@ pub trait JobStore: Send + Sync {
 /// records nothing); run it on a pool or inside a transaction.
 macro_rules! enqueue_job_query {
     ($job:expr, $now:expr) => {
+        enqueue_job_query!($job, $now, 0_i64)
+    };
+    ($job:expr, $now:expr, $run_at:expr) => {
         sqlx::query(
             "INSERT INTO jobs (id, kind, organization_id, conversation_id, payload, state, \
-             attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6) \
+             attempts, run_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $7, $6) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind($job.id.to_string())
@@ -92,6 +98,7 @@ macro_rules! enqueue_job_query {
         .bind($job.conversation_id.map(|c| c.to_string()))
         .bind(&$job.payload)
         .bind($now.unix_millis())
+        .bind($run_at)
     };
 }
 
@@ -102,6 +109,17 @@ macro_rules! impl_job_store {
         impl $crate::store::JobStore for $store {
             async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<bool, StoreError> {
                 let done = enqueue_job_query!(job, now).execute(&self.writer).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn schedule_job(
+                &self,
+                job: &NewJob,
+                run_at: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let done = enqueue_job_query!(job, run_at, run_at.unix_millis())
+                    .execute(&self.writer)
+                    .await?;
                 Ok(done.rows_affected() == 1)
             }
 

@@ -36,6 +36,8 @@ mod inbox;
 mod public;
 #[macro_use]
 mod webhooks;
+#[macro_use]
+mod email;
 mod group;
 mod postgres;
 mod reads;
@@ -44,6 +46,7 @@ mod sqlite;
 pub use accounts::*;
 pub use contacts::*;
 pub use conversations::*;
+pub use email::*;
 pub use inbox::*;
 pub use invites::*;
 pub use jobs::*;
@@ -282,6 +285,7 @@ pub trait Store:
     + InboxStore
     + PublicApiStore
     + WebhookStore
+    + EmailStore
     + Announcer
     + Maintenance
     + Send

@@ -492,3 +492,4 @@ impl_settings_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_inbox_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_public_api_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
 impl_webhook_store!(PgStore, sqlx::Postgres, sqlx::postgres::PgRow);
+impl_email_store!(PgStore);

@@ -83,6 +83,8 @@ macro_rules! impl_privacy_store {
                     .await?;
                 for (table, column) in [
                     ("jobs", "conversation_id"),
+                    // Emailed links stop working with what they reopen.
+                    ("email_links", "conversation_id"),
                     ("conversation_reads", "conversation_id"),
                     ("messages", "conversation_id"),
                 ] {
@@ -132,7 +134,7 @@ macro_rules! impl_privacy_store {
                     .bind(before.unix_millis())
                     .execute(&mut *tx)
                     .await?;
-                for table in ["jobs", "conversation_reads", "messages"] {
+                for table in ["jobs", "email_links", "conversation_reads", "messages"] {
                     let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({old})");
                     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
                         .bind(before.unix_millis())

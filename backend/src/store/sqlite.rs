@@ -177,6 +177,7 @@ impl_settings_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_inbox_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_public_api_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
 impl_webhook_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow);
+impl_email_store!(SqliteStore);
 
 /// Pause between two WAL checkpoints.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);

@@ -12,6 +12,7 @@ mod contact_sessions;
 mod conversations;
 mod crash;
 mod dashboard;
+mod email;
 mod hardening;
 mod helpers;
 mod identity;

@@ -1,6 +1,7 @@
 //! The widget's API (`/api/widget`): what a visitor's browser may call, a file per resource.
 
 mod conversations;
+mod email;
 mod live;
 mod messages;
 mod session;
@@ -30,4 +31,5 @@ pub(super) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::regenerate))
         .routes(routes!(conversations::escalate))
         .routes(routes!(live::upgrade))
+        .routes(routes!(email::continue_conversation))
 }
