@@ -4,6 +4,7 @@
 //! unsubscribed; a batch waits out an SMTP outage and is sent once.
 
 use crate::helpers::{TestApp, assert_error};
+use crate::smtp::SmtpServer;
 use mail_parser::MessageParser;
 use parley_backend::email::reply::ReplyEmail;
 use parley_backend::store::{ReadMark, Reader};
@@ -11,104 +12,24 @@ use parley_shared::api::{Conversation, ConversationContinued};
 use parley_shared::{ErrorCode, MessageId, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-use tokio::process::{Child, Command};
-
-/// An aiosmtpd process on a port of its own, storing mail in a Maildir.
-struct SmtpServer {
-    child: Option<Child>,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = Self {
-            child: None,
-            port,
-            dir: tempfile::tempdir().expect("maildir"),
-        };
-        server.restart().await;
-        server
-    }
-
-    /// Starts it (again) on its port and Maildir, and waits until it accepts connections.
-    async fn restart(&mut self) {
-        let child = Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{}", self.port),
-            ])
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.maildir())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("aiosmtpd (Debian package python3-aiosmtpd; `cargo xtask test` installs it)");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill().await;
-        }
-    }
-
-    fn maildir(&self) -> PathBuf {
-        self.dir.path().join("mail")
-    }
-
-    /// Every mail received so far, raw.
-    fn mails(&self) -> Vec<Vec<u8>> {
-        let mut files: Vec<PathBuf> = ["new", "cur"]
-            .iter()
-            .filter_map(|sub| std::fs::read_dir(self.maildir().join(sub)).ok())
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|f| std::fs::read(f).expect("mail"))
-            .collect()
-    }
-}
 
 /// A server that emails replies through `smtp`, with no email worker of its own: the test
 /// runs the reminders itself, as if their time had come.
-async fn app_with(smtp: &SmtpServer) -> TestApp {
+pub async fn app_with(smtp: &SmtpServer, demo: bool) -> TestApp {
     let port = smtp.port;
     TestApp::spawn_with(move |c| {
         c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
         c.email_from = Some("Acme Support <support@acme.test>".into());
         c.email_after_secs = 3600;
         c.email_workers = 0;
+        c.demo = demo;
     })
     .await
 }
 
 /// Runs due reply reminders as if it were two hours from now, at most `max` (a retried one
 /// is due again at once for this clock); how many ran.
-async fn run_reminders(app: &TestApp, max: usize) -> usize {
+pub async fn run_reminders(app: &TestApp, max: usize) -> usize {
     let later = Timestamp::from_unix_millis(
         time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 2 * 3600 * 1000,
     );
@@ -124,7 +45,7 @@ async fn run_reminders(app: &TestApp, max: usize) -> usize {
 }
 
 /// The value after `key=` in `text`, up to the next white space.
-fn link_param<'a>(text: &'a str, key: &str) -> &'a str {
+pub fn link_param<'a>(text: &'a str, key: &str) -> &'a str {
     let start = text.find(key).expect("link") + key.len();
     text[start..]
         .split(|c: char| c.is_whitespace())
@@ -135,7 +56,7 @@ fn link_param<'a>(text: &'a str, key: &str) -> &'a str {
 #[tokio::test]
 async fn an_unseen_reply_is_emailed_once_batched_with_a_recap_and_links_that_work() {
     let smtp = SmtpServer::start().await;
-    let app = app_with(&smtp).await;
+    let app = app_with(&smtp, false).await;
     let staff = app.sign_up("owner@acme.test", "Acme").await;
     let visitor = app.visitor(staff.org(), "Zoe").await;
     let conversation = visitor.start_conversation().await;
@@ -229,7 +150,7 @@ async fn an_unseen_reply_is_emailed_once_batched_with_a_recap_and_links_that_wor
 #[tokio::test]
 async fn a_reply_seen_in_time_is_not_emailed_and_an_smtp_outage_delays_the_email_once() {
     let mut smtp = SmtpServer::start().await;
-    let app = app_with(&smtp).await;
+    let app = app_with(&smtp, false).await;
     let staff = app.sign_up("owner@acme.test", "Acme").await;
     let visitor = app.visitor(staff.org(), "Noe").await;
     let conversation = visitor.start_conversation().await;

@@ -30,5 +30,6 @@ mod responder;
 mod revocation;
 mod schemathesis;
 mod seen;
+mod smtp;
 mod store;
 mod webhooks;

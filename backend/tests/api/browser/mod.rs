@@ -5,6 +5,7 @@
 //! provides both). Without a browser the test says SKIPPED loudly, unless
 //! `PARLEY_REQUIRE_BROWSER=1` or `CI` is set, where it fails instead.
 
+mod email;
 mod identity;
 mod inbox;
 mod instances;
