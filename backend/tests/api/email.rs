@@ -9,6 +9,7 @@ use mail_parser::MessageParser;
 use parley_backend::email::reply::ReplyEmail;
 use parley_backend::store::{ReadMark, Reader};
 use parley_shared::api::{Conversation, ConversationContinued};
+use parley_shared::staff::EmailStatus;
 use parley_shared::{ErrorCode, MessageId, Timestamp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -58,6 +59,23 @@ async fn an_unseen_reply_is_emailed_once_batched_with_a_recap_and_links_that_wor
     let smtp = SmtpServer::start().await;
     let app = app_with(&smtp, false).await;
     let staff = app.sign_up("owner@acme.test", "Acme").await;
+    // The dashboard tells whether replies are emailed (here they are; without SMTP not).
+    let status: EmailStatus = staff
+        .get("/api/dashboard/email-status")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((status.enabled, status.after_seconds), (true, 3600));
+    let plain = TestApp::spawn().await;
+    let other = plain.sign_up("owner@other.test", "Other").await;
+    let status: EmailStatus = other
+        .get("/api/dashboard/email-status")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!status.enabled);
     let visitor = app.visitor(staff.org(), "Zoe").await;
     let conversation = visitor.start_conversation().await;
     visitor

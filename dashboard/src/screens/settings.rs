@@ -27,6 +27,7 @@ pub fn SettingsPage() -> Html {
         <main class="settings">
             <Projects {manager} scope={*scope} {on_scope} />
             <WidgetForm key={format!("{:?}", *scope)} {manager} scope={*scope} />
+            <EmailFollowUp />
             <super::responder::ResponderForm {manager} />
             <super::responder::Articles {manager} />
             <Members {manager} />
@@ -56,6 +57,39 @@ fn settings_path(scope: Option<ProjectId>) -> String {
     match scope {
         Some(p) => format!("/api/dashboard/projects/{p}/settings"),
         None => "/api/dashboard/settings".to_owned(),
+    }
+}
+
+/// Whether replies reach visitors who left, by email (a server setting: `--smtp-url`).
+#[function_component]
+fn EmailFollowUp() -> Html {
+    let status = use_state(|| None::<parley_shared::staff::EmailStatus>);
+    {
+        let status = status.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) =
+                    api::get::<parley_shared::staff::EmailStatus>("/api/dashboard/email-status")
+                        .await
+                {
+                    status.set(Some(s));
+                }
+            });
+        });
+    }
+    let text = match &*status {
+        None => return html! {},
+        Some(s) if s.enabled => format!(
+            "On: a reply a visitor has not seen within {} minutes is emailed to them, with a link back to the conversation.",
+            s.after_seconds.div_ceil(60)
+        ),
+        Some(_) => "Off: this server has no SMTP settings, so replies reach visitors only in the widget. Start Parley with --smtp-url (or PARLEY_SMTP_URL) to email them.".to_owned(),
+    };
+    html! {
+        <section class="card email-follow-up">
+            <h2>{ "Email follow-up" }</h2>
+            <p class="muted" role="status">{ text }</p>
+        </section>
     }
 }
 

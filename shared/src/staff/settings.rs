@@ -92,3 +92,15 @@ pub struct SetIdentity {
     #[serde(default)]
     pub rotate_secret: bool,
 }
+
+/// `GET /api/dashboard/email-status`: whether this server emails replies to visitors who
+/// left (it needs SMTP settings, `--smtp-url`), and after how long unseen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EmailStatus {
+    /// Replies are emailed (SMTP is configured).
+    pub enabled: bool,
+    /// A reply unseen this long (seconds) is emailed to the visitor.
+    pub after_seconds: u64,
+}

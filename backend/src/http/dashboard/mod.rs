@@ -36,6 +36,7 @@ pub(super) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::erase_contact))
         .routes(routes!(settings::get_identity, settings::put_identity))
         .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(settings::email_status))
         .routes(routes!(members::list_members))
         .routes(routes!(members::remove_member))
         .routes(routes!(members::list_invites, members::create_invite))

@@ -8,8 +8,8 @@ use crate::http::staff_session::Staff;
 use crate::settings;
 use axum::extract::State;
 use axum::http::StatusCode;
-use parley_shared::staff::WidgetSettings;
 use parley_shared::staff::{CreateProject, IdentitySettings, Project, SetIdentity};
+use parley_shared::staff::{EmailStatus, WidgetSettings};
 use parley_shared::{ErrorBody, ProjectId};
 
 #[utoipa::path(get, path = "/identity", tag = "dashboard", responses((status = 200, description = "Identity verification settings, with the secret (generated on first read)", body = IdentitySettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody), (status = 403, description = "Agents may not manage the organization (`forbidden`)", body = ErrorBody)), security(("staff_session" = [])))]
@@ -31,6 +31,18 @@ pub(super) async fn put_identity(
     op.require_manager()?;
     let row = identity::update(&state, op.organization_id, req.required, req.rotate_secret).await?;
     Ok(Json(identity::view(&row)))
+}
+
+#[utoipa::path(get, path = "/email-status", tag = "dashboard", responses((status = 200, description = "Whether replies are emailed to visitors who left, and after how long", body = EmailStatus), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
+/// Whether this server emails unseen replies (the settings page says so when it does not).
+pub(super) async fn email_status(
+    State(state): State<AppState>,
+    Staff(_op): Staff,
+) -> Json<EmailStatus> {
+    Json(EmailStatus {
+        enabled: state.email.enabled(),
+        after_seconds: state.email.tuning.after.as_secs(),
+    })
 }
 
 #[utoipa::path(get, path = "/settings", tag = "dashboard", responses((status = 200, description = "The organization's widget settings", body = WidgetSettings), (status = 401, description = "Not logged in, or the session expired (`unauthorized`)", body = ErrorBody)), security(("staff_session" = [])))]
