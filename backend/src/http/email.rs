@@ -3,7 +3,8 @@
 use super::AppState;
 use super::error::Result;
 use crate::email::links;
-use axum::extract::{Query, State};
+use crate::http::extract::Query;
+use axum::extract::State;
 use axum::response::Html;
 use parley_shared::ErrorBody;
 use serde::Deserialize;

@@ -3,7 +3,7 @@
 use super::super::AppState;
 use super::super::error::Result;
 use crate::email::links;
-use axum::Json;
+use crate::http::extract::Json;
 use axum::extract::State;
 use parley_shared::ErrorBody;
 use parley_shared::api::{ContinueConversation, ConversationContinued};
