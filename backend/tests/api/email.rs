@@ -212,3 +212,31 @@ async fn a_reply_seen_in_time_is_not_emailed_and_an_smtp_outage_delays_the_email
         "seen replies stay in the recap"
     );
 }
+
+#[tokio::test]
+async fn two_instances_running_the_same_reminders_send_each_email_once() {
+    let smtp = SmtpServer::start().await;
+    let first = app_with(&smtp, false).await;
+    // PostgreSQL pass only: the SQLite pass runs one process by design.
+    let Some(second) = first.second_instance().await else {
+        return;
+    };
+    let staff = first.sign_up("owner@acme.test", "Acme").await;
+    let path_of = |id| format!("/api/dashboard/conversations/{id}/messages");
+    for name in ["Ana", "Ben", "Cleo"] {
+        let visitor = first.visitor(staff.org(), name).await;
+        let conversation = visitor.start_conversation().await;
+        visitor.say(conversation.id, "Hello?").await;
+        let body = json!({"id": MessageId::new_random(), "content": "Hello!"});
+        let sent = staff.post(&path_of(conversation.id), body).await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    // Both instances run the due reminders at once; each job is claimed by one of them.
+    let (a, b) = tokio::join!(run_reminders(&first, 10), run_reminders(&second, 10));
+    assert_eq!(a + b, 3);
+    assert_eq!(
+        smtp.mails().len(),
+        3,
+        "one email per conversation, none twice"
+    );
+}
