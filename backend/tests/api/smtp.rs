@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// An aiosmtpd process on a port of its own, storing mail in a Maildir.
@@ -28,32 +29,39 @@ impl SmtpServer {
         server
     }
 
-    /// Starts it (again) on its port and Maildir, and waits until it accepts connections.
+    /// Starts it (again) on its port and Maildir, and waits until it says it listens (its
+    /// debug log's first line; the rest of the log is drained).
     pub async fn restart(&mut self) {
-        let child = Command::new("/usr/bin/python3")
+        let mut child = Command::new("/usr/bin/python3")
             .args([
                 "-m",
                 "aiosmtpd",
                 "-n",
+                "-d",
                 "-l",
                 &format!("127.0.0.1:{}", self.port),
             ])
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
             .arg(self.maildir())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("aiosmtpd (Debian package python3-aiosmtpd; `cargo xtask test` installs it)");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let listening = async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.contains("Server is listening") {
+                    return true;
+                }
+            }
+            false
+        };
+        let ready = tokio::time::timeout(Duration::from_secs(20), listening).await;
+        assert!(matches!(ready, Ok(true)), "aiosmtpd did not start");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "aiosmtpd did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     pub async fn stop(&mut self) {
