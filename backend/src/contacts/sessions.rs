@@ -162,22 +162,36 @@ pub async fn identify(
     }
     let (name, email) = name_and_email(Some(&verified), &session.name, &session.email)?;
     refuse_blocked(state, session.organization_id, &email).await?;
-    let token = new_token();
     let updated = ContactSession {
-        token_hash: hash_token(&token),
         name,
         email,
         verified: true,
         external_id: Some(verified.external_id),
+        ..session.clone()
+    };
+    rotate(state, updated, &session.token_hash).await
+}
+
+/// Stores `updated` (a session's new name, email, identity…) with a fresh credential and a
+/// full lifetime, provided `old_token_hash` is still the session's credential: the old token
+/// stops working. Errors: `SessionInvalid` (the credential changed meanwhile, or revoked).
+pub async fn rotate(
+    state: &State,
+    updated: ContactSession,
+    old_token_hash: &str,
+) -> Result<api::ContactSessionCreated> {
+    let token = new_token();
+    let updated = ContactSession {
+        token_hash: hash_token(&token),
         expires_at: state
             .clock
             .now()
             .plus_millis(state.config.session_ttl_secs * 1000),
-        ..session.clone()
+        ..updated
     };
     if !state
         .store
-        .identify_contact_session(&updated, &session.token_hash)
+        .identify_contact_session(&updated, old_token_hash)
         .await?
     {
         return Err(Error::SessionInvalid);

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::state::State;
 use crate::store::{ContactSession, EmailLink, LinkPurpose};
 use parley_shared::ConversationId;
-use parley_shared::api::ContactSessionCreated;
 
 /// How long an emailed link works, in days.
 pub const LINK_DAYS: i64 = 30;
@@ -50,7 +49,7 @@ async fn find(state: &State, secret: &str, purpose: LinkPurpose) -> Result<Email
 pub async fn continue_conversation(
     state: &State,
     secret: &str,
-) -> Result<(ContactSessionCreated, ConversationId)> {
+) -> Result<(parley_shared::api::ContactSessionCreated, ConversationId)> {
     let link = find(state, secret, LinkPurpose::Continue).await?;
     let session = state
         .store
@@ -65,26 +64,13 @@ pub async fn continue_conversation(
     {
         return Err(Error::ContactBlocked);
     }
-    let token = sessions::new_token();
-    let renewed = ContactSession {
-        token_hash: sessions::hash_token(&token),
-        expires_at: state
-            .clock
-            .now()
-            .plus_millis(state.config.session_ttl_secs * 1000),
-        ..session.clone()
-    };
-    if !state
-        .store
-        .identify_contact_session(&renewed, &session.token_hash)
-        .await?
-    {
-        return Err(Error::LinkInvalid);
-    }
-    let created = ContactSessionCreated {
-        session: sessions::view(&renewed),
-        token,
-    };
+    // Lost a race with another rotation: the link is spent for this attempt.
+    let created = sessions::rotate(state, session.clone(), &session.token_hash)
+        .await
+        .map_err(|e| match e {
+            Error::SessionInvalid => Error::LinkInvalid,
+            other => other,
+        })?;
     Ok((created, link.conversation_id))
 }
 

@@ -139,6 +139,25 @@ pub(super) async fn start_chat(client: &Client) -> Result<ConversationId, CmdErr
     Ok(id.parse().expect("a conversation ID"))
 }
 
+/// On a host page: opens the widget, identifies as `name` / `email`, starts a chat and
+/// sends `text`, waiting until it is stored. Returns the conversation and the composer.
+pub(super) async fn first_message(
+    client: &Client,
+    name: &str,
+    email: &str,
+    text: &str,
+) -> Result<(ConversationId, fantoccini::elements::Element), CmdError> {
+    open_widget(client).await?;
+    fill_auth_form(client, name, email).await?;
+    let conversation = start_chat(client).await?;
+    let composer = wait_css(client, ".composer textarea").await?;
+    composer
+        .send_keys(&format!("{text}{}", char::from(Key::Enter)))
+        .await?;
+    wait_css(client, ".message.mine .delivery.sent").await?;
+    Ok((conversation, composer))
+}
+
 /// Clicks the launcher on the host page and switches into the widget's iframe.
 pub(super) async fn open_widget(client: &Client) -> Result<(), CmdError> {
     client.enter_parent_frame().await?;

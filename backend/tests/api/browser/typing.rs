@@ -31,14 +31,8 @@ pub(super) async fn typing_scenario(
     visitor
         .goto(site.demo_url.as_deref().expect("demo site"))
         .await?;
-    open_widget(visitor).await?;
-    fill_auth_form(visitor, "Grace Hopper", "grace@example.com").await?;
-    let conversation = start_chat(visitor).await?;
-    let composer = wait_css(visitor, ".composer textarea").await?;
-    composer
-        .send_keys(&format!("Bonjour{}", char::from(Key::Enter)))
-        .await?;
-    wait_css(visitor, ".message.mine .delivery.sent").await?;
+    let (conversation, composer) =
+        first_message(visitor, "Grace Hopper", "grace@example.com", "Bonjour").await?;
     wait_css(
         operator,
         &format!(".row[data-conversation-id='{conversation}']"),

@@ -74,14 +74,13 @@ pub(super) async fn unread_scenario(
         )
         .await?;
     wait_css(visitor, "body[data-unread='0']").await?;
-    open_widget(visitor).await?;
-    fill_auth_form(visitor, "Ada Lovelace", "ada@example.fr").await?;
-    let conversation = start_chat(visitor).await?;
-    let composer = wait_css(visitor, ".composer textarea").await?;
-    composer
-        .send_keys(&format!("Bonjour, ma commande ?{}", char::from(Key::Enter)))
-        .await?;
-    wait_css(visitor, ".message.mine .delivery.sent").await?;
+    let (conversation, _) = first_message(
+        visitor,
+        "Ada Lovelace",
+        "ada@example.fr",
+        "Bonjour, ma commande ?",
+    )
+    .await?;
     wait_css(visitor, ".screen.chat[data-live='up']").await?;
     wait_css(visitor, ".status-bar .talk-to-person").await?;
 
